@@ -1,0 +1,73 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# ppc-kvm-series harness.  'make' builds and runs everything and leaves
+# mail-ready patches in build/mail; 'make test' is what CI runs.
+# Variables: KERNEL_DIR=<your git tree> [KERNEL_BASE=<ref>], JOBS=3,
+# FORCE=1 (apply over unexported commits, keeping a backup branch).
+
+H := ./scripts/harness.sh
+VM := ./kselftests/run-vm.sh
+
+.PHONY: all test deps base apply export check check-export checkpatch \
+	build selftests initramfs vm bisect summary mail clean distclean help
+
+all: deps base apply
+	@$(H) reset-results
+	@$(H) build ppc64le
+	@$(H) selftests
+	@$(VM) all
+	@$(MAKE) -s mail-out
+	@$(H) summary
+
+test: deps base apply
+	@$(H) reset-results
+	@$(H) checkpatch || true
+	@$(H) check-export || true
+	@$(H) bisect || true
+	@$(H) build ppc64le
+	@$(H) selftests
+	@$(VM) all || true
+	@$(H) summary
+
+deps:
+	@$(H) deps
+base: deps
+	@$(H) base
+apply: base
+	@$(H) apply
+export:
+	@$(H) export
+check: apply
+	@$(H) reset-results
+	@$(H) checkpatch || true
+	@$(H) check-export || true
+	@$(H) summary
+check-export: apply
+	@$(H) check-export
+checkpatch: apply
+	@$(H) checkpatch
+build: apply
+	@$(H) build ppc64le
+selftests: build
+	@$(H) selftests
+vm: selftests
+	@$(H) reset-results
+	@$(VM) all || true
+	@$(H) summary
+bisect: apply
+	@$(H) reset-results
+	@$(H) bisect || true
+	@$(H) summary
+summary:
+	@$(H) summary
+mail-out mail: apply
+	@./scripts/mail.sh $@
+clean:
+	rm -rf build/out build/selftests build/selftests-bisect build/initramfs \
+		build/logs build/results build/mail build/check-export
+distclean:
+	@if [ -d build/linux ] && [ -n "$$(git -C build/linux status --porcelain --untracked-files=no)" ]; then \
+		echo "error: build/linux has uncommitted edits: commit and 'make export' them, or remove build/linux by hand"; exit 1; fi
+	rm -rf build
+help:
+	@sed -n '/^# /p' Makefile | head -8

@@ -1,0 +1,491 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Harness for the ppc-kvm-series: base tree, apply, export, builds, bisect,
+# checks.  Called by the Makefile; every stage prints its start, its end and
+# the time it took.  Errors are one line that says what to do.
+set -o pipefail
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-$TOP/build}
+STATE=$BUILD/state
+LOGS=$BUILD/logs
+RESULTS=$BUILD/results
+JOBS=${JOBS:-3}
+PKG=linux-source-6.12
+TARBALL=/usr/src/linux-source-6.12.tar.xz
+
+# The project identity: the one place it is set.  Patches are authored and
+# signed off under it; the mail target refuses to send under it.
+# shellcheck source=identity
+. "$TOP/scripts/identity"
+
+die() { echo "error: $*" >&2; exit 1; }
+info() { echo "  $*"; }
+
+if [ -n "$KERNEL_DIR" ]; then
+	KTREE=$BUILD/linux-user
+else
+	KTREE=$BUILD/linux
+fi
+KGIT() { git -C "$KTREE" -c user.name="$PROJECT_NAME" \
+	-c user.email="$PROJECT_EMAIL" -c core.abbrev=12 "$@"; }
+
+# stage NAME CMD...: run CMD with start/end/elapsed lines.
+stage() {
+	local name=$1 t0 rc
+	shift
+	t0=$(date +%s)
+	echo "=== $name: start ($(date -u +%H:%M:%S))"
+	"$@"
+	rc=$?
+	echo "=== $name: $([ $rc = 0 ] && echo done || echo FAILED) in $(($(date +%s) - t0))s"
+	return $rc
+}
+
+series_list() {
+	grep -v -e '^#' -e '^[[:space:]]*$' "$TOP/series" 2>/dev/null
+}
+
+series_hash() {
+	(cd "$TOP" && cat series $(series_list | sed 's|^|patches/|') 2>/dev/null) |
+		sha256sum | cut -c1-16
+}
+
+base_rev() {
+	cat "$STATE/base" 2>/dev/null || die "no kernel tree yet: run 'make base'"
+}
+
+tree_dirty() {
+	[ -n "$(git -C "$KTREE" status --porcelain --untracked-files=no)" ]
+}
+
+# ---------------------------------------------------------------- deps
+DEB_PKGS="linux-source-6.12 gcc-powerpc64le-linux-gnu gcc-powerpc64-linux-gnu
+gcc-powerpc-linux-gnu qemu-system-ppc b4 ccache flex bison libelf-dev dwarves
+bc cpio xz-utils libssl-dev sparse git make gcc libc6-dev perl python3 gawk"
+
+do_deps() {
+	local missing="" p
+	for p in $DEB_PKGS; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+			grep -q 'install ok installed' || missing="$missing $p"
+	done
+	if [ -z "$missing" ]; then
+		info "all packages present"
+		return 0
+	fi
+	info "missing:$missing"
+	if [ "$(id -u)" != 0 ]; then
+		die "missing packages:$missing; run: sudo apt-get install$missing (then re-run make)"
+	fi
+	mkdir -p "$LOGS"
+	if ! apt-get update >"$LOGS/apt-update.log" 2>&1; then
+		die "apt-get update failed (no network or broken sources? see $LOGS/apt-update.log); fix it and re-run make"
+	fi
+	for p in $missing; do
+		if ! DEBIAN_FRONTEND=noninteractive apt-get install -y \
+			--no-install-recommends "$p" >>"$LOGS/apt-install.log" 2>&1; then
+			die "apt-get install $p failed (see $LOGS/apt-install.log); install it by hand and re-run make"
+		fi
+		info "installed $p"
+	done
+}
+
+# ---------------------------------------------------------------- base
+do_base() {
+	mkdir -p "$STATE" "$LOGS"
+	if [ -n "$KERNEL_DIR" ]; then
+		base_user
+		return
+	fi
+	local pkgver kver tmp
+	[ -f "$TARBALL" ] || die "$TARBALL missing: run 'make deps' (apt-get install $PKG)"
+	pkgver=$(dpkg-query -W -f='${Version}' $PKG 2>/dev/null)
+	if [ -d "$KTREE/.git" ] && git -C "$KTREE" rev-parse -q --verify base >/dev/null; then
+		git -C "$KTREE" rev-parse base >"$STATE/base"
+		info "base: $(git -C "$KTREE" log -1 --format=%s base)"
+		if ! git -C "$KTREE" log -1 --format=%B base | grep -qF "$pkgver"; then
+			info "note: installed $PKG is $pkgver, the tree was made from another version; 'make distclean' then 'make' to move"
+		fi
+		return 0
+	fi
+	tmp=$BUILD/linux.unpack
+	rm -rf "$tmp"
+	mkdir -p "$tmp"
+	info "unpacking $TARBALL ($PKG $pkgver)"
+	tar -xJf "$TARBALL" -C "$tmp" --strip-components=1 ||
+		die "could not unpack $TARBALL (disk full?); free space and re-run make"
+	kver=$(make -s -C "$tmp" kernelversion 2>/dev/null)
+	(
+		cd "$tmp" || exit 1
+		git init -q -b series . &&
+		git add -A . &&
+		git -c user.name="$PROJECT_NAME" -c user.email="$PROJECT_EMAIL" \
+			commit -q -m "base: Linux $kver from Debian $PKG $pkgver" \
+			-m "Unpacked from $TARBALL, Debian package $PKG version $pkgver." &&
+		git tag base
+	) || die "could not create the base git tree in $tmp; re-run make"
+	mv "$tmp" "$KTREE"
+	git -C "$KTREE" rev-parse base >"$STATE/base"
+	rm -f "$STATE/applied"
+	info "base: Linux $kver from Debian $PKG $pkgver"
+}
+
+# KERNEL_DIR: a git tree of the user's.  A worktree on a new branch keeps
+# the user's current branch and work tree untouched.
+base_user() {
+	local ref=${KERNEL_BASE:-HEAD} sha
+	git -C "$KERNEL_DIR" rev-parse --git-dir >/dev/null 2>&1 ||
+		die "KERNEL_DIR=$KERNEL_DIR is not a git tree"
+	sha=$(git -C "$KERNEL_DIR" rev-parse --verify "$ref^{commit}") ||
+		die "KERNEL_BASE=$ref is not a commit in $KERNEL_DIR"
+	if [ ! -d "$KTREE" ]; then
+		git -C "$KERNEL_DIR" worktree add -q -b "ppc-kvm-series/$(date +%Y%m%d-%H%M%S)" \
+			"$KTREE" "$sha" || die "git worktree add in $KERNEL_DIR failed"
+	fi
+	echo "$sha" >"$STATE/base"
+	info "base: $sha ($(git -C "$KERNEL_DIR" log -1 --format=%s "$sha")) in a worktree of $KERNEL_DIR"
+}
+
+# ---------------------------------------------------------------- apply
+# Leave the bisect's detached HEAD (an interrupted run) for the series branch.
+restore_branch() {
+	local b
+	b=$(cat "$STATE/branch" 2>/dev/null)
+	if ! git -C "$KTREE" symbolic-ref -q HEAD >/dev/null && [ -n "$b" ]; then
+		tree_dirty && die "kernel tree $KTREE is detached and has uncommitted edits: commit or stash them, then 'git -C $KTREE checkout $b'"
+		git -C "$KTREE" checkout -q "$b" || die "could not return $KTREE to branch $b"
+	fi
+}
+
+do_apply() {
+	local base head want applied_head applied_hash p n=0 out file
+	base=$(base_rev)
+	[ -d "$KTREE/.git" ] || [ -f "$KTREE/.git" ] || die "no kernel tree: run 'make base'"
+	[ -d "$KTREE/.git/rebase-apply" ] && die "a 'git am' is in progress in $KTREE: finish it or 'git -C $KTREE am --abort', then re-run"
+	restore_branch
+	head=$(git -C "$KTREE" rev-parse HEAD)
+	want=$(series_hash)
+	read -r applied_head applied_hash <"$STATE/applied" 2>/dev/null
+	if [ "$head" = "$applied_head" ] && [ "$want" = "$applied_hash" ]; then
+		info "series already applied ($(series_list | wc -l) patches, HEAD $(echo "$head" | cut -c1-12))"
+		return 0
+	fi
+	tree_dirty && die "kernel tree $KTREE has uncommitted edits: commit them and 'make export', or stash them; then re-run"
+	if [ "$head" != "$base" ] && [ "$head" != "$applied_head" ]; then
+		if [ -z "$FORCE" ]; then
+			die "kernel tree $KTREE has commits not exported to patches/: 'make export' to keep them, or 'make apply FORCE=1' to set them aside on a backup branch"
+		fi
+		p=backup/$(date +%Y%m%d-%H%M%S)
+		git -C "$KTREE" branch "$p" HEAD
+		info "old HEAD kept as branch $p"
+	fi
+	if [ -z "$KERNEL_DIR" ]; then
+		echo series >"$STATE/branch"
+		git -C "$KTREE" checkout -q -B series "$base"
+	else
+		git -C "$KTREE" symbolic-ref --short HEAD >"$STATE/branch"
+		git -C "$KTREE" reset -q --hard "$base"
+	fi
+	while read -r p; do
+		n=$((n + 1))
+		[ -f "$TOP/patches/$p" ] || die "series names patches/$p, which does not exist: fix series"
+		if ! out=$(KGIT am -q "$TOP/patches/$p" 2>&1); then
+			file=$(echo "$out" | sed -n 's/^error: patch failed: \([^:]*\):.*/\1/p; s/^error: \([^:]*\): does not exist in index/\1/p' | head -1)
+			echo "$out" >"$LOGS/apply-failure.log"
+			die "patches/$p does not apply (first failing file: ${file:-see $LOGS/apply-failure.log}); tree left in 'git am' state in $KTREE: inspect, then 'git -C $KTREE am --abort'"
+		fi
+	done < <(series_list)
+	echo "$(git -C "$KTREE" rev-parse HEAD) $want" >"$STATE/applied"
+	info "applied $n patches on base $(echo "$base" | cut -c1-12)"
+}
+
+# ---------------------------------------------------------------- export
+FMT_OPTS="-N --zero-commit --no-signature --no-base --no-thread"
+
+do_export() {
+	local base tmp
+	base=$(base_rev)
+	restore_branch
+	[ -d "$KTREE/.git/rebase-apply" ] && die "a 'git am' or rebase is in progress in $KTREE: finish it first"
+	[ -d "$KTREE/.git/rebase-merge" ] && die "a rebase is in progress in $KTREE: finish it first"
+	tree_dirty && die "kernel tree $KTREE has uncommitted edits: commit them (git commit --fixup=<sha>; git rebase -i --autosquash base) before 'make export'"
+	tmp=$(mktemp -d)
+	# shellcheck disable=SC2086
+	KGIT format-patch $FMT_OPTS -o "$tmp" "$base..HEAD" >/dev/null ||
+		die "git format-patch failed in $KTREE"
+	rm -f "$TOP"/patches/*.patch
+	mkdir -p "$TOP/patches"
+	cp "$tmp"/*.patch "$TOP/patches/" 2>/dev/null
+	(cd "$tmp" && ls -1 ./*.patch 2>/dev/null | sed 's|^\./||') >"$TOP/series"
+	rm -rf "$tmp"
+	echo "$(git -C "$KTREE" rev-parse HEAD) $(series_hash)" >"$STATE/applied"
+	info "exported $(series_list | wc -l) patches to patches/ and series"
+}
+
+# apply on a fresh base in a scratch worktree, export, compare byte for byte.
+do_check_export() {
+	local base wt tmp p rc=0
+	base=$(base_rev)
+	wt=$BUILD/check-tree
+	tmp=$BUILD/check-export
+	rm -rf "$tmp"
+	mkdir -p "$tmp" "$RESULTS"
+	if [ ! -e "$wt/.git" ]; then
+		git -C "$KTREE" worktree prune
+		git -C "$KTREE" worktree add -q --detach "$wt" "$base" || die "git worktree add $wt failed"
+	fi
+	git -C "$wt" am --abort >/dev/null 2>&1
+	git -C "$wt" checkout -q -f --detach "$base" && git -C "$wt" clean -q -fdx ||
+		die "could not reset $wt; remove it and re-run"
+	while read -r p; do
+		if ! git -C "$wt" -c user.name="$PROJECT_NAME" -c user.email="$PROJECT_EMAIL" \
+			am -q "$TOP/patches/$p" >"$LOGS/check-apply.log" 2>&1; then
+			result FAIL "check:applies-to-fresh-base" "patches/$p does not apply"
+			git -C "$wt" am --abort >/dev/null 2>&1
+			return 1
+		fi
+	done < <(series_list)
+	result PASS "check:applies-to-fresh-base"
+	# shellcheck disable=SC2086
+	git -C "$wt" -c core.abbrev=12 format-patch $FMT_OPTS -o "$tmp" "$base..HEAD" >/dev/null
+	if diff -r "$tmp" "$TOP/patches" >"$LOGS/check-export.diff" 2>&1; then
+		result PASS "check:apply-export-byte-identical"
+	else
+		result FAIL "check:apply-export-byte-identical" "see $LOGS/check-export.diff"
+		rc=1
+	fi
+	if diff <(cd "$TOP/patches" && ls -1 ./*.patch 2>/dev/null | sed 's|^\./||') \
+		<(series_list) >"$LOGS/check-series.diff"; then
+		result PASS "check:series-matches-patches"
+	else
+		result FAIL "check:series-matches-patches" "see $LOGS/check-series.diff"
+		rc=1
+	fi
+	return $rc
+}
+
+# ---------------------------------------------------------------- results
+# result PASS|FAIL|SKIP NAME [REASON]
+result() {
+	mkdir -p "$RESULTS"
+	printf '%s %s %s\n' "$1" "$2" "${3:-}" >>"$RESULTS/all"
+	printf '  %-4s %s%s\n' "$1" "$2" "${3:+ ($3)}"
+}
+
+do_checkpatch() {
+	local p rc=0 out
+	[ -x "$KTREE/scripts/checkpatch.pl" ] || die "no kernel tree: run 'make base'"
+	while read -r p; do
+		out=$("$KTREE/scripts/checkpatch.pl" --strict --no-tree -q \
+			--ignore FILE_PATH_CHANGES "$TOP/patches/$p" 2>&1)
+		if [ $? = 0 ] && [ -z "$out" ]; then
+			result PASS "checkpatch:$p"
+		else
+			echo "$out" | sed 's/^/    /' | head -40
+			result FAIL "checkpatch:$p"
+			rc=1
+		fi
+	done < <(series_list)
+	return $rc
+}
+
+# ---------------------------------------------------------------- builds
+# name:cross-prefix:fragments
+CONFIGS="ppc64le:powerpc64le-linux-gnu-:ppc64le-kvm.config,debug.config
+ppc64-be:powerpc64-linux-gnu-:ppc64-be-kvm.config
+e500mc64:powerpc64-linux-gnu-:e500mc64-kvm.config
+e500mc32:powerpc-linux-gnu-:e500mc32-kvm.config"
+
+config_line() { echo "$CONFIGS" | grep "^$1:"; }
+
+# build_kernel NAME: configure (only when the fragments changed) and build.
+build_kernel() {
+	local name=$1 line cross frags out fhash f make_args log rc
+	line=$(config_line "$name") || die "unknown config $name"
+	cross=$(echo "$line" | cut -d: -f2)
+	frags=$(echo "$line" | cut -d: -f3 | tr ',' ' ')
+	out=$BUILD/out/$name
+	log=$LOGS/build-$name.log
+	mkdir -p "$out" "$LOGS"
+	command -v "${cross}gcc" >/dev/null || die "${cross}gcc missing: run 'make deps'"
+	export CCACHE_DIR=${CCACHE_DIR:-$BUILD/ccache}
+	make_args=(-C "$KTREE" O="$out" ARCH=powerpc CROSS_COMPILE="$cross"
+		CC="ccache ${cross}gcc" -j"$JOBS")
+	fhash=$(cd "$TOP/config-fragments" && cat $frags | sha256sum | cut -c1-16)
+	if [ ! -f "$out/.config" ] || [ "$(cat "$out/.frag-hash" 2>/dev/null)" != "$fhash" ]; then
+		info "[$name] configuring from $frags"
+		(cd "$KTREE" && ARCH=powerpc CROSS_COMPILE="$cross" \
+			scripts/kconfig/merge_config.sh -n -O "$out" \
+			$(for f in $frags; do echo "$TOP/config-fragments/$f"; done)) \
+			>"$LOGS/config-$name.log" 2>&1 || die "[$name] configuration failed: see $LOGS/config-$name.log"
+		for f in $frags; do
+			grep '^CONFIG_' "$TOP/config-fragments/$f" | while IFS= read -r l; do
+				grep -qx "$l" "$out/.config" || echo "  warning: [$name] $l from $f did not take effect"
+			done
+		done
+		echo "$fhash" >"$out/.frag-hash"
+	fi
+	info "[$name] building vmlinux (log: $log)"
+	make "${make_args[@]}" vmlinux 2>&1 | tee "$log" |
+		awk '/^  (CC|AS|LD|AR)/ { n++; if (n % 300 == 0) { printf "  [%s] ... %d objects\n", name, n; fflush() } }' name="$name"
+	rc=${PIPESTATUS[0]}
+	if [ "$rc" != 0 ]; then
+		grep -E 'error:|Error ' "$log" | head -20 | sed 's/^/    /'
+		return 1
+	fi
+	return 0
+}
+
+do_build() {
+	local name=${1:-ppc64le}
+	build_kernel "$name" || die "[$name] kernel build failed: see $LOGS/build-$name.log"
+}
+
+# Cross-build tools/testing/selftests/kvm, static, ppc64le.
+SELFTESTS_OUT=$BUILD/selftests
+build_selftests() {
+	local out=${1:-$SELFTESTS_OUT} hdr=$BUILD/hdr log=$LOGS/selftests.log
+	export CCACHE_DIR=${CCACHE_DIR:-$BUILD/ccache}
+	mkdir -p "$out" "$hdr" "$LOGS"
+	make -C "$KTREE" O="$BUILD/out/ppc64le" ARCH=powerpc \
+		CROSS_COMPILE=powerpc64le-linux-gnu- INSTALL_HDR_PATH="$hdr" \
+		headers_install >"$LOGS/headers.log" 2>&1 ||
+		{ echo "    headers_install failed: see $LOGS/headers.log"; return 1; }
+	make -C "$KTREE/tools/testing/selftests/kvm" ARCH=powerpc \
+		CROSS_COMPILE=powerpc64le-linux-gnu- \
+		CC="ccache powerpc64le-linux-gnu-gcc" \
+		OUTPUT="$out" KHDR_INCLUDES="-isystem $hdr/include" \
+		LINUX_HDR_PATH="$hdr/include/" \
+		LDFLAGS="-static -pthread" -j"$JOBS" >"$log" 2>&1
+	local rc=$?
+	if [ $rc != 0 ]; then
+		grep -E 'error|Error' "$log" | head -20 | sed 's/^/    /'
+		return 1
+	fi
+	# The list of tests the VM runs.
+	make -s -C "$KTREE/tools/testing/selftests/kvm" ARCH=powerpc \
+		OUTPUT="$out" KHDR_INCLUDES="-isystem $hdr/include" \
+		-f Makefile -f "$TOP/kselftests/print-tests.mk" print-tests \
+		>"$out/.tests" 2>/dev/null
+	info "selftests: $(wc -w <"$out/.tests") programs in $out"
+}
+
+do_selftests() {
+	build_selftests || die "selftests build failed: see $LOGS/selftests.log"
+}
+
+# ---------------------------------------------------------------- bisect
+# Build every prefix of the series in every config, and the selftests.
+do_bisect() {
+	local base names commits i c name t0 table log warn touched rc=0 cells
+	base=$(base_rev)
+	restore_branch
+	tree_dirty && die "kernel tree $KTREE has uncommitted edits: commit or stash them before 'make bisect'"
+	names=${BISECT_CONFIGS:-$(echo "$CONFIGS" | cut -d: -f1 | tr '\n' ' ')}
+	mapfile -t commits < <(git -C "$KTREE" rev-list --reverse "$base..HEAD")
+	[ ${#commits[@]} = "$(series_list | wc -l)" ] ||
+		die "kernel tree HEAD does not hold the series: run 'make apply'"
+	local orig
+	orig=$(git -C "$KTREE" symbolic-ref --short HEAD)
+	trap 'git -C "$KTREE" checkout -q "$orig" 2>/dev/null' EXIT
+	table=$RESULTS/bisect-table
+	mkdir -p "$RESULTS"
+	printf '%-60s' "patch" >"$table"
+	for name in $names selftests; do printf ' %-9s' "$name" >>"$table"; done
+	echo >>"$table"
+	# Prefix 0 (the base) first: it sets the warning baseline.
+	for i in $(seq 0 ${#commits[@]}); do
+		if [ "$i" = 0 ]; then
+			c=$base
+			label="(base)"
+			touched=""
+		else
+			c=${commits[$((i - 1))]}
+			label=$(series_list | sed -n "${i}p")
+			touched=$(git -C "$KTREE" diff-tree --no-commit-id --name-only -r "$c")
+		fi
+		git -C "$KTREE" checkout -q --detach "$c" || die "checkout of $c failed in $KTREE"
+		printf '%-60s' "$(echo "$label" | cut -c1-60)" >>"$table"
+		echo "--- bisect [$i/${#commits[@]}] $label"
+		for name in $names; do
+			t0=$(date +%s)
+			log=$LOGS/build-$name.log
+			if build_kernel "$name" >/dev/null 2>&1; then
+				warn=""
+				for f in $touched; do
+					grep -F "$f" "$log" | grep -q 'warning:' && warn="$warn $f"
+				done
+				if [ -n "$warn" ]; then
+					cells=WARN
+					[ "$i" != 0 ] && result FAIL "bisect:$label:$name" "new warnings in$warn"
+					rc=1
+				else
+					cells=ok
+					[ "$i" != 0 ] && result PASS "bisect:$label:$name"
+				fi
+			else
+				cells=FAIL
+				cp "$log" "$LOGS/bisect-fail-$i-$name.log"
+				result FAIL "bisect:$label:$name" "see $LOGS/bisect-fail-$i-$name.log"
+				rc=1
+			fi
+			info "[$name] $cells ($(($(date +%s) - t0))s)"
+			printf ' %-9s' "$cells" >>"$table"
+		done
+		if [ "$i" = 0 ]; then
+			printf ' %-9s' "-" >>"$table"
+		elif build_selftests "$BUILD/selftests-bisect" >/dev/null 2>&1; then
+			result PASS "bisect:$label:selftests"
+			printf ' %-9s' ok >>"$table"
+		else
+			cp "$LOGS/selftests.log" "$LOGS/bisect-fail-$i-selftests.log"
+			result FAIL "bisect:$label:selftests" "see $LOGS/bisect-fail-$i-selftests.log"
+			printf ' %-9s' FAIL >>"$table"
+			rc=1
+		fi
+		echo >>"$table"
+	done
+	git -C "$KTREE" checkout -q "$orig"
+	trap - EXIT
+	cat "$table"
+	return $rc
+}
+
+# ---------------------------------------------------------------- summary
+do_summary() {
+	local f=$RESULTS/all p fl s
+	[ -f "$f" ] || { echo "0 passed, 0 failed"; return 1; }
+	p=$(grep -c '^PASS ' "$f")
+	fl=$(grep -c '^FAIL ' "$f")
+	s=$(grep -c '^SKIP ' "$f")
+	if [ "$s" != 0 ]; then
+		echo "skipped ($s):"
+		grep '^SKIP ' "$f" | sed 's/^SKIP /  /'
+	fi
+	if [ "$fl" != 0 ]; then
+		echo "failed ($fl):"
+		grep '^FAIL ' "$f" | sed 's/^FAIL /  /'
+	fi
+	echo "$p passed, $fl failed, $s skipped"
+	[ "$fl" = 0 ] && [ "$p" != 0 ]
+}
+
+cmd=$1
+shift
+case "$cmd" in
+deps) stage deps do_deps ;;
+base) stage base do_base ;;
+apply) stage apply do_apply ;;
+export) stage export do_export ;;
+check-export) stage check-export do_check_export ;;
+checkpatch) stage checkpatch do_checkpatch ;;
+build) stage "build ${1:-ppc64le}" do_build "$@" ;;
+selftests) stage selftests do_selftests ;;
+bisect) stage bisect do_bisect ;;
+summary) do_summary ;;
+reset-results) rm -rf "$RESULTS"; mkdir -p "$RESULTS" ;;
+ktree) echo "$KTREE" ;;
+*) die "usage: harness.sh deps|base|apply|export|check-export|checkpatch|build [cfg]|selftests|bisect|summary" ;;
+esac
