@@ -120,7 +120,7 @@ do_base() {
 	(
 		cd "$tmp" || exit 1
 		git init -q -b series . &&
-		git add -A . &&
+		git add -A -f . &&
 		git -c user.name="$PROJECT_NAME" -c user.email="$PROJECT_EMAIL" \
 			commit -q -m "base: Linux $kver from Debian $PKG $pkgver" \
 			-m "Unpacked from $TARBALL, Debian package $PKG version $pkgver." &&
@@ -167,7 +167,8 @@ do_apply() {
 	restore_branch
 	head=$(git -C "$KTREE" rev-parse HEAD)
 	want=$(series_hash)
-	read -r applied_head applied_hash <"$STATE/applied" 2>/dev/null
+	applied_head= applied_hash=
+	[ -f "$STATE/applied" ] && read -r applied_head applied_hash <"$STATE/applied"
 	if [ "$head" = "$applied_head" ] && [ "$want" = "$applied_hash" ]; then
 		info "series already applied ($(series_list | wc -l) patches, HEAD $(echo "$head" | cut -c1-12))"
 		return 0

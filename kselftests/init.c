@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /init of the kselftest VM: mounts what the KVM selftests need, runs every
+ * program listed in /tests/list once per KVM flavor (KVM_PPC_FLAVOR=pr|hv),
+ * each under a time limit, and prints KTAP on the console.  Test output is
+ * indented as "# " lines.  Ends with a sentinel line and powers off.
+ *
+ * Kernel command line: kvmtest.host=<name> (label), kvmtest.timeout=<s>,
+ * kvmtest.flavors=<pr,hv>, kvmtest.only=<test> (run one test).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_TESTS	256
+#define SENTINEL	"kvmtest: done"
+
+static char cmdline[4096];
+static char host[64] = "unknown";
+static char flavors[64] = "pr,hv";
+static char only[256];
+static int timeout_s = 120;
+
+static void param(const char *key, char *dst, size_t len)
+{
+	char *p = strstr(cmdline, key);
+	size_t n;
+
+	if (!p)
+		return;
+	p += strlen(key);
+	n = strcspn(p, " \n");
+	if (n >= len)
+		n = len - 1;
+	memcpy(dst, p, n);
+	dst[n] = '\0';
+}
+
+static void setup(void)
+{
+	char buf[32] = "";
+	int fd;
+
+	mkdir("/proc", 0755);
+	mkdir("/sys", 0755);
+	mkdir("/dev", 0755);
+	mkdir("/tmp", 01777);
+	mount("proc", "/proc", "proc", 0, NULL);
+	mount("sysfs", "/sys", "sysfs", 0, NULL);
+	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+	mount("tmpfs", "/tmp", "tmpfs", 0, NULL);
+	mkdir("/dev/shm", 01777);
+	mount("tmpfs", "/dev/shm", "tmpfs", 0, NULL);
+
+	fd = open("/proc/cmdline", O_RDONLY);
+	if (fd >= 0) {
+		ssize_t n = read(fd, cmdline, sizeof(cmdline) - 1);
+
+		cmdline[n > 0 ? n : 0] = '\0';
+		close(fd);
+	}
+	param("kvmtest.host=", host, sizeof(host));
+	param("kvmtest.flavors=", flavors, sizeof(flavors));
+	param("kvmtest.only=", only, sizeof(only));
+	param("kvmtest.timeout=", buf, sizeof(buf));
+	if (buf[0])
+		timeout_s = atoi(buf);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Print one line of test output, indented, and remember SKIP reasons. */
+static void out_line(const char *line, char *skip, size_t skiplen)
+{
+	const char *s = strstr(line, "SKIP");
+
+	printf("# %s\n", line);
+	if (s) {
+		s += 4;
+		while (*s == ' ' || *s == '-' || *s == ':')
+			s++;
+		snprintf(skip, skiplen, "%s", s);
+	}
+}
+
+/*
+ * Run one test; returns 0 pass, 4 skip, 1 fail, 2 timeout.  The test's
+ * output goes through a pipe so that it can be indented.
+ */
+static int run_one(const char *prog, const char *flavor, char *skip,
+		   size_t skiplen, double *secs)
+{
+	char path[512], env[64], line[1024];
+	double t0 = now(), deadline = t0 + timeout_s;
+	size_t used = 0;
+	int pfd[2], status = 0, timed_out = 0;
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "/tests/%s", prog);
+	snprintf(env, sizeof(env), "KVM_PPC_FLAVOR=%s", flavor);
+	if (pipe(pfd))
+		return 1;
+	pid = fork();
+	if (pid < 0)
+		return 1;
+	if (!pid) {
+		char *argv[] = { path, NULL };
+		char *envp[] = { env, "PATH=/tests", NULL };
+
+		setpgid(0, 0);
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		close(pfd[0]);
+		close(pfd[1]);
+		chdir("/tests");
+		execve(path, argv, envp);
+		fprintf(stderr, "exec %s: %s\n", path, strerror(errno));
+		_exit(1);
+	}
+	close(pfd[1]);
+	for (;;) {
+		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
+		int left = (int)((deadline - now()) * 1000);
+		ssize_t n;
+
+		if (left <= 0) {
+			timed_out = 1;
+			kill(-pid, SIGKILL);
+			kill(pid, SIGKILL);
+			break;
+		}
+		if (poll(&p, 1, left) <= 0)
+			continue;
+		n = read(pfd[0], line + used, sizeof(line) - 1 - used);
+		if (n <= 0)
+			break;
+		used += n;
+		line[used] = '\0';
+		for (;;) {
+			char *nl = strchr(line, '\n');
+
+			if (!nl)
+				break;
+			*nl = '\0';
+			out_line(line, skip, skiplen);
+			used -= nl + 1 - line;
+			memmove(line, nl + 1, used + 1);
+		}
+		if (used == sizeof(line) - 1) {
+			out_line(line, skip, skiplen);
+			used = 0;
+		}
+		fflush(stdout);
+	}
+	if (used) {
+		line[used] = '\0';
+		out_line(line, skip, skiplen);
+	}
+	close(pfd[0]);
+	waitpid(pid, &status, 0);
+	*secs = now() - t0;
+	if (timed_out)
+		return 2;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 4)
+		return 4;
+	if (WIFSIGNALED(status))
+		printf("# killed by signal %d\n", WTERMSIG(status));
+	else
+		printf("# exit status %d\n", WEXITSTATUS(status));
+	return 1;
+}
+
+int main(void)
+{
+	static char tests[MAX_TESTS][256];
+	char line[256], *fl, *save = NULL, *flv[8];
+	int ntests = 0, nfl = 0, i, j, n = 0;
+	FILE *f;
+
+	setup();
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	f = fopen("/tests/list", "r");
+	while (f && ntests < MAX_TESTS && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (!line[0] || line[0] == '#')
+			continue;
+		if (only[0] && strcmp(only, line))
+			continue;
+		snprintf(tests[ntests++], sizeof(tests[0]), "%s", line);
+	}
+	for (fl = strtok_r(flavors, ",", &save); fl && nfl < 8;
+	     fl = strtok_r(NULL, ",", &save))
+		flv[nfl++] = fl;
+
+	printf("kvmtest: host=%s flavors=%d tests=%d timeout=%ds\n", host,
+	       nfl, ntests, timeout_s);
+	printf("TAP version 13\n1..%d\n", ntests * nfl);
+	for (i = 0; i < ntests; i++) {
+		for (j = 0; j < nfl; j++) {
+			char skip[256] = "";
+			double secs = 0;
+			int r;
+
+			printf("# kvmtest: start %s:%s@%s\n", tests[i], flv[j], host);
+			r = run_one(tests[i], flv[j], skip, sizeof(skip), &secs);
+			n++;
+			if (r == 0)
+				printf("ok %d kvm:%s:%s@%s # time=%.2fs\n", n,
+				       tests[i], flv[j], host, secs);
+			else if (r == 4)
+				printf("ok %d kvm:%s:%s@%s # SKIP %s\n", n, tests[i],
+				       flv[j], host, skip[0] ? skip : "no reason given");
+			else if (r == 2)
+				printf("not ok %d kvm:%s:%s@%s # TIMEOUT %ds\n", n,
+				       tests[i], flv[j], host, timeout_s);
+			else
+				printf("not ok %d kvm:%s:%s@%s\n", n, tests[i],
+				       flv[j], host);
+		}
+	}
+	printf("%s host=%s\n", SENTINEL, host);
+	fflush(stdout);
+	sync();
+	reboot(RB_POWER_OFF);
+	for (;;)
+		pause();
+}
