@@ -63,7 +63,7 @@ tree_dirty() {
 # ---------------------------------------------------------------- deps
 DEB_PKGS="linux-source-6.12 gcc-powerpc64le-linux-gnu gcc-powerpc64-linux-gnu
 gcc-powerpc-linux-gnu qemu-system-ppc b4 ccache flex bison libelf-dev dwarves
-bc cpio xz-utils libssl-dev sparse git make gcc libc6-dev perl python3 gawk"
+bc cpio xz-utils libssl-dev sparse git make gcc libc6-dev perl python3 gawk rsync"
 
 do_deps() {
 	local missing="" p
@@ -350,7 +350,7 @@ build_selftests() {
 	local out=${1:-$SELFTESTS_OUT} hdr=$BUILD/hdr log=$LOGS/selftests.log
 	export CCACHE_DIR=${CCACHE_DIR:-$BUILD/ccache}
 	mkdir -p "$out" "$hdr" "$LOGS"
-	make -C "$KTREE" O="$BUILD/out/ppc64le" ARCH=powerpc \
+	make -C "$KTREE" O="$BUILD/out/headers" ARCH=powerpc \
 		CROSS_COMPILE=powerpc64le-linux-gnu- INSTALL_HDR_PATH="$hdr" \
 		headers_install >"$LOGS/headers.log" 2>&1 ||
 		{ echo "    headers_install failed: see $LOGS/headers.log"; return 1; }
@@ -359,7 +359,7 @@ build_selftests() {
 		CC="ccache powerpc64le-linux-gnu-gcc" \
 		OUTPUT="$out" KHDR_INCLUDES="-isystem $hdr/include" \
 		LINUX_HDR_PATH="$hdr/include/" \
-		LDFLAGS="-static -pthread" -j"$JOBS" >"$log" 2>&1
+		EXTRA_CFLAGS=-static -j"$JOBS" >"$log" 2>&1
 	local rc=$?
 	if [ $rc != 0 ]; then
 		grep -E 'error|Error' "$log" | head -20 | sed 's/^/    /'
