@@ -107,13 +107,13 @@ static void out_line(const char *line, char *skip, size_t skiplen)
 static int run_one(const char *prog, const char *flavor, char *skip,
 		   size_t skiplen, double *secs)
 {
-	char path[512], env[64], line[1024];
+	char path[300], env[64], line[1024];
 	double t0 = now(), deadline = t0 + timeout_s;
 	size_t used = 0;
 	int pfd[2], status = 0, timed_out = 0;
 	pid_t pid;
 
-	snprintf(path, sizeof(path), "/tests/%s", prog);
+	snprintf(path, sizeof(path), "/tests/%.250s", prog);
 	snprintf(env, sizeof(env), "KVM_PPC_FLAVOR=%s", flavor);
 	if (pipe(pfd))
 		return 1;

@@ -143,7 +143,7 @@ parse() {
 		done
 	fi
 	# Host-kernel splats anywhere on the console (test output is "# "-indented).
-	splat=$(grep -v '^# ' "$log" | grep -nE 'WARNING:|BUG:|Oops|Kernel panic|possible circular locking|possible recursive locking|inconsistent lock state|lockdep|sleeping function called|INFO: task .* blocked|Unable to handle kernel' | head -5)
+	splat=$(grep -v '^# ' "$log" | grep -nE 'WARNING:|BUG:|Oops|Kernel panic|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|lock held when returning|sleeping function called|INFO: task .* blocked|Unable to handle kernel' | head -5)
 	if [ -n "$splat" ]; then
 		echo "$splat" | sed 's/^/    /'
 		result FAIL "kvm:host-kernel-clean@$hname${TAG:+#$TAG}" "splat on the console; see $log"
