@@ -127,9 +127,21 @@ do_base() {
 		git tag base
 	) || die "could not create the base git tree in $tmp; re-run make"
 	mv "$tmp" "$KTREE"
+	unhide_debian_ignore
 	git -C "$KTREE" rev-parse base >"$STATE/base"
 	rm -f "$STATE/applied"
 	info "base: Linux $kver from Debian $PKG $pkgver"
+}
+
+# Debian's linux-source .gitignore ends with "/*" (its packaging repository
+# ignores the whole top level), which hides every new file of a patch from
+# git status and git add.  The base commit keeps the file as shipped; the work
+# tree drops those lines and git is told not to look at the file.
+unhide_debian_ignore() {
+	if grep -qx '/\*' "$KTREE/.gitignore" 2>/dev/null; then
+		sed -i -e '/^# Debian packaging: ignore everything/,/^!\/debian\/$/d' "$KTREE/.gitignore"
+		git -C "$KTREE" update-index --skip-worktree .gitignore
+	fi
 }
 
 # KERNEL_DIR: a git tree of the user's.  A worktree on a new branch keeps
