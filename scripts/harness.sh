@@ -6,7 +6,7 @@
 # the time it took.  Errors are one line that says what to do.
 set -o pipefail
 
-TOP=$(cd "$(dirname "$0")/.." && pwd)
+TOP=${HARNESS_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 BUILD=${BUILD:-$TOP/build}
 STATE=$BUILD/state
 LOGS=$BUILD/logs
@@ -422,9 +422,21 @@ do_bisect() {
 		git -C "$KTREE" checkout -q --detach "$c" || die "checkout of $c failed in $KTREE"
 		printf '%-60s' "$(echo "$label" | cut -c1-60)" >>"$table"
 		echo "--- bisect [$i/${#commits[@]}] $label"
+		# A patch that touches nothing outside tools/ leaves every kernel
+		# build as it was: record that instead of re-running make.
+		kernel_touched=yes
+		if [ "$i" != 0 ] && ! echo "$touched" | grep -qv '^tools/'; then
+			kernel_touched=""
+		fi
 		for name in $names; do
 			t0=$(date +%s)
 			log=$LOGS/build-$name.log
+			if [ -z "$kernel_touched" ] && [ "$(cat "$STATE/bisect-$name" 2>/dev/null)" = ok ]; then
+				result PASS "bisect:$label:$name" "touches only tools/: kernel build unchanged"
+				info "[$name] ok (only tools/ touched)"
+				printf ' %-9s' "ok=" >>"$table"
+				continue
+			fi
 			if build_kernel "$name" >/dev/null 2>&1; then
 				warn=""
 				for f in $touched; do
@@ -438,7 +450,9 @@ do_bisect() {
 					cells=ok
 					[ "$i" != 0 ] && result PASS "bisect:$label:$name"
 				fi
+				echo ok >"$STATE/bisect-$name"
 			else
+				echo fail >"$STATE/bisect-$name"
 				cells=FAIL
 				cp "$log" "$LOGS/bisect-fail-$i-$name.log"
 				result FAIL "bisect:$label:$name" "see $LOGS/bisect-fail-$i-$name.log"
