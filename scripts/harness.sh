@@ -63,7 +63,7 @@ tree_dirty() {
 # ---------------------------------------------------------------- deps
 DEB_PKGS="linux-source-6.12 gcc-powerpc64le-linux-gnu gcc-powerpc64-linux-gnu
 gcc-powerpc-linux-gnu qemu-system-ppc b4 ccache flex bison libelf-dev dwarves
-bc cpio xz-utils libssl-dev sparse git make gcc libc6-dev perl python3 gawk rsync"
+bc cpio xz-utils libssl-dev sparse git git-email make gcc libc6-dev perl python3 gawk rsync"
 
 do_deps() {
 	local missing="" p
@@ -323,7 +323,7 @@ build_kernel() {
 	log=$LOGS/build-$name.log
 	mkdir -p "$out" "$LOGS"
 	command -v "${cross}gcc" >/dev/null || die "${cross}gcc missing: run 'make deps'"
-	export CCACHE_DIR=${CCACHE_DIR:-$BUILD/ccache}
+	export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
 	make_args=(-C "$KTREE" O="$out" ARCH=powerpc CROSS_COMPILE="$cross"
 		CC="ccache ${cross}gcc" -j"$JOBS")
 	fhash=$(cd "$TOP/config-fragments" && cat $frags | sha256sum | cut -c1-16)
@@ -360,7 +360,7 @@ do_build() {
 SELFTESTS_OUT=$BUILD/selftests
 build_selftests() {
 	local out=${1:-$SELFTESTS_OUT} hdr=$BUILD/hdr log=$LOGS/selftests.log
-	export CCACHE_DIR=${CCACHE_DIR:-$BUILD/ccache}
+	export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
 	mkdir -p "$out" "$hdr" "$LOGS"
 	make -C "$KTREE" O="$BUILD/out/headers" ARCH=powerpc \
 		CROSS_COMPILE=powerpc64le-linux-gnu- INSTALL_HDR_PATH="$hdr" \

@@ -1,0 +1,102 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# mail-out: write the series as mail (git format-patch --cover-letter, with
+#           the cover letter from cover-letter.txt) to build/mail.
+# mail:     the same, signed off by SENDER, To/Cc from get_maintainer.pl, and
+#           handed to git send-email --dry-run (SEND=1 sends for real).
+#
+# The patches carry the project identity (scripts/identity).  Nobody mails
+# under it: SENDER="Full Name <address>" is required and must differ.
+set -o pipefail
+
+TOP=${HARNESS_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
+BUILD=${BUILD:-$TOP/build}
+OUT=$BUILD/mail
+# shellcheck source=identity
+. "$TOP/scripts/identity"
+
+die() { echo "error: $*" >&2; exit 1; }
+
+KTREE=$("$TOP/scripts/harness.sh" ktree)
+BASE=$(cat "$BUILD/state/base" 2>/dev/null) || die "no kernel tree: run 'make apply'"
+
+check_sender() {
+	[ -n "$SENDER" ] ||
+		die "SENDER is not set: mail the series under your own name, e.g. make mail SENDER='Full Name <you@example.org>'"
+	case "$SENDER" in
+	*"<"*@*">"*) ;;
+	*) die "SENDER='$SENDER' is not of the form 'Full Name <address>'" ;;
+	esac
+	case "$SENDER" in
+	*"$PROJECT_EMAIL"* | *"$PROJECT_NAME <"* | *example.invalid*)
+		die "SENDER is the project's placeholder identity: sign the series with your own name and address" ;;
+	esac
+}
+
+# format [signoff]: format-patch into $OUT with the cover letter filled in.
+format() {
+	local signoff=$1 cover subject n
+	rm -rf "$OUT"
+	mkdir -p "$OUT"
+	n=$(git -C "$KTREE" rev-list --count "$BASE..HEAD")
+	[ "$n" -gt 0 ] || die "the kernel tree holds no patches above the base: run 'make apply'"
+	git -C "$KTREE" -c core.abbrev=12 format-patch -q --cover-letter \
+		--thread=shallow --no-signature --base="$BASE" $signoff \
+		-o "$OUT" "$BASE..HEAD" || die "git format-patch failed in $KTREE"
+	cover=$(ls "$OUT"/0000-cover-letter.patch)
+	subject=$(sed -n 's/^Subject: *//p' "$TOP/cover-letter.txt" | head -1)
+	[ -n "$subject" ] || die "cover-letter.txt has no 'Subject:' line"
+	python3 - "$cover" "$TOP/cover-letter.txt" "$subject" <<'EOF' || die "could not fill in the cover letter"
+import sys
+cover, text, subject = sys.argv[1], sys.argv[2], sys.argv[3]
+c = open(cover).read()
+body = open(text).read().split('\n', 1)[1].lstrip('\n')
+c = c.replace('*** SUBJECT HERE ***', subject, 1)
+c = c.replace('*** BLURB HERE ***', body.rstrip('\n'), 1)
+open(cover, 'w').write(c)
+EOF
+	echo "  $((n + 1)) messages in $OUT"
+}
+
+recipients() {
+	# Maintainers and lists of every file the series touches, as
+	# get_maintainer.pl finds them in the tree's own MAINTAINERS.
+	(cd "$KTREE" && scripts/get_maintainer.pl --no-git --no-git-fallback \
+		--no-rolestats --no-tree "$OUT"/0*.patch 2>/dev/null) | sort -u
+}
+
+case "$1" in
+mail-out)
+	format ""
+	echo "  From: $PROJECT_NAME <$PROJECT_EMAIL> (placeholder); 'make mail SENDER=...' signs and sends"
+	;;
+mail)
+	check_sender
+	command -v git-send-email >/dev/null || git send-email -h >/dev/null 2>&1 ||
+		die "git send-email missing: run 'make deps' (apt-get install git-email)"
+	name=${SENDER%% <*}
+	email=${SENDER##*<}
+	email=${email%>}
+	GIT_COMMITTER_NAME="$name" GIT_COMMITTER_EMAIL="$email" format "--signoff"
+	to=()
+	cc=()
+	while IFS= read -r r; do
+		case "$r" in
+		*@lists.* | *@vger.kernel.org*) to+=(--to "$r") ;;
+		*) cc+=(--cc "$r") ;;
+		esac
+	done < <(recipients)
+	[ ${#to[@]} -gt 0 ] || die "get_maintainer.pl found no list to send to"
+	echo "  recipients: ${to[*]} ${cc[*]}" | sed 's/--to //g; s/--cc //g'
+	dry=--dry-run
+	[ "$SEND" = 1 ] && dry=""
+	git -C "$KTREE" send-email $dry --confirm=never --from "$SENDER" \
+		--suppress-cc=self "${to[@]}" "${cc[@]}" "$OUT"/*.patch ||
+		die "git send-email failed"
+	[ -n "$dry" ] && echo "  dry run: nothing was sent (SEND=1 to send)"
+	;;
+*)
+	die "usage: mail.sh mail-out|mail"
+	;;
+esac
