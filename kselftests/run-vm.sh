@@ -91,7 +91,11 @@ boot() {
 		</dev/null >"$log" 2>&1 &
 	pid=$!
 	status=timeout
+	first=""
 	while kill -0 "$pid" 2>/dev/null; do
+		if [ -z "$first" ] && grep -q "^# kvmtest: start" "$log"; then
+			first=$(($(date +%s) - t0))
+		fi
 		if grep -q "^kvmtest: done" "$log"; then
 			status=done
 			break
@@ -113,14 +117,8 @@ boot() {
 	wait "$pid" 2>/dev/null
 	[ "$status" = timeout ] && grep -q "^kvmtest: done" "$log" && status=done
 	echo "  [$hname] VM ended: $status after $(($(date +%s) - t0))s;" \
-		"first test at $(first_test_time "$log")"
+		"boot to first test: ${first:-never}${first:+s}"
 	parse "$hname" "$log" "$status" "$ntests" "$nfl"
-}
-
-first_test_time() {
-	# Seconds from QEMU start to the runner's banner, from the kernel's
-	# own timestamps where printed; else unknown.
-	grep -m1 -o "^kvmtest: host=.*" "$1" >/dev/null && echo "runner banner" || echo "never"
 }
 
 parse() {

@@ -175,7 +175,17 @@ do_apply() {
 	local base head want applied_head applied_hash p n=0 out file
 	base=$(base_rev)
 	[ -d "$KTREE/.git" ] || [ -f "$KTREE/.git" ] || die "no kernel tree: run 'make base'"
-	[ -d "$KTREE/.git/rebase-apply" ] && die "a 'git am' is in progress in $KTREE: finish it or 'git -C $KTREE am --abort', then re-run"
+	if [ -d "$KTREE/.git/rebase-apply" ]; then
+		# An am this harness started (interrupted, or a patch that did not
+		# apply) is safe to abort while nobody has edited the tree since.
+		if [ -f "$STATE/applying" ] && ! tree_dirty; then
+			git -C "$KTREE" am --abort || die "could not abort the stale 'git am' in $KTREE"
+			info "aborted the harness's unfinished 'git am' from an earlier run"
+		else
+			die "a 'git am' is in progress in $KTREE: finish it or 'git -C $KTREE am --abort', then re-run"
+		fi
+	fi
+	rm -f "$STATE/applying"
 	restore_branch
 	head=$(git -C "$KTREE" rev-parse HEAD)
 	want=$(series_hash)
@@ -201,6 +211,7 @@ do_apply() {
 		git -C "$KTREE" symbolic-ref --short HEAD >"$STATE/branch"
 		git -C "$KTREE" reset -q --hard "$base"
 	fi
+	touch "$STATE/applying"
 	while read -r p; do
 		n=$((n + 1))
 		[ -f "$TOP/patches/$p" ] || die "series names patches/$p, which does not exist: fix series"
@@ -210,6 +221,7 @@ do_apply() {
 			die "patches/$p does not apply (first failing file: ${file:-see $LOGS/apply-failure.log}); tree left in 'git am' state in $KTREE: inspect, then 'git -C $KTREE am --abort'"
 		fi
 	done < <(series_list)
+	rm -f "$STATE/applying"
 	echo "$(git -C "$KTREE" rev-parse HEAD) $want" >"$STATE/applied"
 	info "applied $n patches on base $(echo "$base" | cut -c1-12)"
 }
