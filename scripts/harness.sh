@@ -218,7 +218,7 @@ do_apply() {
 		if ! out=$(KGIT am -q "$TOP/patches/$p" 2>&1); then
 			file=$(echo "$out" | sed -n 's/^error: patch failed: \([^:]*\):.*/\1/p; s/^error: \([^:]*\): does not exist in index/\1/p' | head -1)
 			echo "$out" >"$LOGS/apply-failure.log"
-			die "patches/$p does not apply (first failing file: ${file:-see $LOGS/apply-failure.log}); tree left in 'git am' state in $KTREE: inspect, then 'git -C $KTREE am --abort'"
+			die "patches/$p does not apply (first failing file: ${file:-see $LOGS/apply-failure.log}); the 'git am' is left in $KTREE for inspection; fix the patch and re-run make"
 		fi
 	done < <(series_list)
 	rm -f "$STATE/applying"
