@@ -7,7 +7,12 @@
 set -o pipefail
 
 TOP=${HARNESS_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
-BUILD=${BUILD:-$TOP/build}
+# KERNEL_DIR (a git tree of the user's) gets a build directory of its own.
+if [ -n "$KERNEL_DIR" ]; then
+	BUILD=${BUILD:-$TOP/build/user}
+else
+	BUILD=${BUILD:-$TOP/build}
+fi
 STATE=$BUILD/state
 LOGS=$BUILD/logs
 RESULTS=$BUILD/results
@@ -23,11 +28,7 @@ TARBALL=/usr/src/linux-source-6.12.tar.xz
 die() { echo "error: $*" >&2; exit 1; }
 info() { echo "  $*"; }
 
-if [ -n "$KERNEL_DIR" ]; then
-	KTREE=$BUILD/linux-user
-else
-	KTREE=$BUILD/linux
-fi
+KTREE=$BUILD/linux
 KGIT() { git -C "$KTREE" -c user.name="$PROJECT_NAME" \
 	-c user.email="$PROJECT_EMAIL" -c core.abbrev=12 "$@"; }
 

@@ -11,7 +11,12 @@
 set -o pipefail
 
 TOP=${HARNESS_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
-BUILD=${BUILD:-$TOP/build}
+# KERNEL_DIR (a git tree of the user's) gets a build directory of its own.
+if [ -n "$KERNEL_DIR" ]; then
+	BUILD=${BUILD:-$TOP/build/user}
+else
+	BUILD=${BUILD:-$TOP/build}
+fi
 OUT=$BUILD/mail
 # shellcheck source=identity
 . "$TOP/scripts/identity"
