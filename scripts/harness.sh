@@ -176,9 +176,10 @@ do_apply() {
 	local base head want applied_head applied_hash p n=0 out file
 	base=$(base_rev)
 	[ -d "$KTREE/.git" ] || [ -f "$KTREE/.git" ] || die "no kernel tree: run 'make base'"
+	# $STATE/applying lists the HEADs this harness made while applying: it
+	# exists only while an apply is under way, or after one failed or was
+	# interrupted.  What it made is its own, not the user's: safe to redo.
 	if [ -d "$KTREE/.git/rebase-apply" ]; then
-		# An am this harness started (interrupted, or a patch that did not
-		# apply) is safe to abort while nobody has edited the tree since.
 		if [ -f "$STATE/applying" ] && ! tree_dirty; then
 			git -C "$KTREE" am --abort || die "could not abort the stale 'git am' in $KTREE"
 			info "aborted the harness's unfinished 'git am' from an earlier run"
@@ -186,12 +187,15 @@ do_apply() {
 			die "a 'git am' is in progress in $KTREE: finish it or 'git -C $KTREE am --abort', then re-run"
 		fi
 	fi
-	rm -f "$STATE/applying"
 	restore_branch
 	head=$(git -C "$KTREE" rev-parse HEAD)
 	want=$(series_hash)
 	applied_head= applied_hash=
 	[ -f "$STATE/applied" ] && read -r applied_head applied_hash <"$STATE/applied"
+	if [ -f "$STATE/applying" ]; then
+		grep -qx "$head" "$STATE/applying" && applied_head=$head applied_hash=partial
+		rm -f "$STATE/applying"
+	fi
 	if [ "$head" = "$applied_head" ] && [ "$want" = "$applied_hash" ]; then
 		info "series already applied ($(series_list | wc -l) patches, HEAD $(echo "$head" | cut -c1-12))"
 		return 0
@@ -212,7 +216,7 @@ do_apply() {
 		git -C "$KTREE" symbolic-ref --short HEAD >"$STATE/branch"
 		git -C "$KTREE" reset -q --hard "$base"
 	fi
-	touch "$STATE/applying"
+	echo "$base" >"$STATE/applying"
 	while read -r p; do
 		n=$((n + 1))
 		[ -f "$TOP/patches/$p" ] || die "series names patches/$p, which does not exist: fix series"
@@ -221,6 +225,7 @@ do_apply() {
 			echo "$out" >"$LOGS/apply-failure.log"
 			die "patches/$p does not apply (first failing file: ${file:-see $LOGS/apply-failure.log}); the 'git am' is left in $KTREE for inspection; fix the patch and re-run make"
 		fi
+		git -C "$KTREE" rev-parse HEAD >>"$STATE/applying"
 	done < <(series_list)
 	rm -f "$STATE/applying"
 	echo "$(git -C "$KTREE" rev-parse HEAD) $want" >"$STATE/applied"
