@@ -46,7 +46,8 @@ format() {
 	mkdir -p "$OUT"
 	n=$(git -C "$KTREE" rev-list --count "$BASE..HEAD")
 	[ "$n" -gt 0 ] || die "the kernel tree holds no patches above the base: run 'make apply'"
-	git -C "$KTREE" -c core.abbrev=12 format-patch -q --cover-letter \
+	git -C "$KTREE" -c core.abbrev=12 -c user.name="$FROM_NAME" \
+		-c user.email="$FROM_EMAIL" format-patch -q --cover-letter \
 		--thread=shallow --no-signature --base="$BASE" $signoff \
 		-o "$OUT" "$BASE..HEAD" || die "git format-patch failed in $KTREE"
 	cover=$(ls "$OUT"/0000-cover-letter.patch)
@@ -61,15 +62,66 @@ c = c.replace('*** SUBJECT HERE ***', subject, 1)
 c = c.replace('*** BLURB HERE ***', body.rstrip('\n'), 1)
 open(cover, 'w').write(c)
 EOF
-	echo "  $((n + 1)) messages in $OUT"
+	# One mbox for b4.  Debian 12's b4 (0.12, Python 3.11) fails on folded
+	# header lines, which format-patch writes for long subjects: unfold.
+	python3 - "$OUT" <<'PY' || die "could not write $OUT/series.mbx"
+import glob, re, sys
+out = []
+for f in sorted(glob.glob(sys.argv[1] + '/0*.patch')):
+    head, sep, body = open(f).read().partition('\n\n')
+    out.append(re.sub(r'\n[ \t]+', ' ', head) + sep + body)
+open(sys.argv[1] + '/series.mbx', 'w').write(''.join(out))
+PY
+	check_b4
+	echo "  $((n + 1)) messages in $OUT (and $OUT/series.mbx)"
+}
+
+# b4 must be able to take the series from the mbox as a maintainer would.
+check_b4() {
+	local tmp msgid got
+	command -v b4 >/dev/null || { echo "  (b4 not installed: mbox not checked)"; return 0; }
+	tmp=$(mktemp -d)
+	msgid=$(sed -n 's/^Message-I[dD]: *<\(.*\)>.*/\1/p' "$OUT/0000-cover-letter.patch" | head -1)
+	if [ -n "$msgid" ] && (cd "$tmp" && b4 -q am -m "$OUT/series.mbx" -o "$tmp" "$msgid") >"$tmp/log" 2>&1; then
+		got=$(grep -c '^From: ' "$tmp"/*.mbx 2>/dev/null)
+		echo "  b4 am: $got patches from series.mbx"
+	else
+		echo "  warning: b4 am could not read $OUT/series.mbx (see $tmp/log)"
+		return 0
+	fi
+	rm -rf "$tmp"
 }
 
 recipients() {
 	# Maintainers and lists of every file the series touches, as
-	# get_maintainer.pl finds them in the tree's own MAINTAINERS.
-	(cd "$KTREE" && scripts/get_maintainer.pl --no-git --no-git-fallback \
-		--no-rolestats --no-tree "$OUT"/0*.patch 2>/dev/null) | sort -u
+	# get_maintainer.pl finds them in the tree's MAINTAINERS with
+	# MAINTAINERS.snippet merged into its entries.
+	python3 - "$KTREE/MAINTAINERS" "$TOP/MAINTAINERS.snippet" "$OUT/MAINTAINERS" <<'PY' ||
+import sys
+tree, snippet, out = sys.argv[1:4]
+lines = open(tree).read().split('\n')
+entry, adds = None, {}
+for l in open(snippet).read().split('\n'):
+    if l and not l[1:2] == ':':
+        entry = l
+    elif l and entry:
+        adds.setdefault(entry, []).append(l)
+for name, new in adds.items():
+    i = lines.index(name)
+    j = i + 1
+    while j < len(lines) and lines[j]:
+        j += 1
+    lines[j:j] = [l for l in new if l not in lines[i:j]]
+open(out, 'w').write('\n'.join(lines))
+PY
+		die "MAINTAINERS.snippet names an entry that is not in $KTREE/MAINTAINERS"
+	(cd "$KTREE" && scripts/get_maintainer.pl --mpath "$OUT/MAINTAINERS" \
+		--no-git --no-git-fallback --no-rolestats --no-tree \
+		"$OUT"/0*.patch 2>/dev/null) | sort -u
 }
+
+FROM_NAME=$PROJECT_NAME
+FROM_EMAIL=$PROJECT_EMAIL
 
 case "$1" in
 mail-out)
@@ -78,12 +130,12 @@ mail-out)
 	;;
 mail)
 	check_sender
-	command -v git-send-email >/dev/null || git send-email -h >/dev/null 2>&1 ||
+	[ -x "$(git --exec-path)/git-send-email" ] ||
 		die "git send-email missing: run 'make deps' (apt-get install git-email)"
-	name=${SENDER%% <*}
-	email=${SENDER##*<}
-	email=${email%>}
-	GIT_COMMITTER_NAME="$name" GIT_COMMITTER_EMAIL="$email" format "--signoff"
+	FROM_NAME=${SENDER%% <*}
+	FROM_EMAIL=${SENDER##*<}
+	FROM_EMAIL=${FROM_EMAIL%>}
+	GIT_COMMITTER_NAME="$FROM_NAME" GIT_COMMITTER_EMAIL="$FROM_EMAIL" format "--signoff"
 	to=()
 	cc=()
 	while IFS= read -r r; do
