@@ -342,6 +342,8 @@ build_kernel() {
 	mkdir -p "$out" "$LOGS"
 	command -v "${cross}gcc" >/dev/null || die "${cross}gcc missing: run 'make deps'"
 	export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+	# Paths relative to the checkout: a clone elsewhere hits the cache too.
+	export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$TOP} CCACHE_NOHASHDIR=true
 	make_args=(-C "$KTREE" O="$out" ARCH=powerpc CROSS_COMPILE="$cross"
 		CC="ccache ${cross}gcc" -j"$JOBS")
 	fhash=$(cd "$TOP/config-fragments" && cat $frags | sha256sum | cut -c1-16)
@@ -379,6 +381,8 @@ SELFTESTS_OUT=$BUILD/selftests
 build_selftests() {
 	local out=${1:-$SELFTESTS_OUT} hdr=$BUILD/hdr log=$LOGS/selftests.log
 	export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+	# Paths relative to the checkout: a clone elsewhere hits the cache too.
+	export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$TOP} CCACHE_NOHASHDIR=true
 	mkdir -p "$out" "$hdr" "$LOGS"
 	make -C "$KTREE" O="$BUILD/out/headers" ARCH=powerpc \
 		CROSS_COMPILE=powerpc64le-linux-gnu- INSTALL_HDR_PATH="$hdr" \
