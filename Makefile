@@ -9,7 +9,7 @@ H := ./scripts/harness.sh
 VM := ./kselftests/run-vm.sh
 
 .PHONY: all test deps base apply export check check-export checkpatch \
-	build selftests initramfs vm bisect summary mail clean distclean help
+	build selftests initramfs vm bisect test-power summary mail clean distclean help
 
 all: deps base apply
 	@$(H) reset-results
@@ -25,6 +25,7 @@ test: deps base apply
 	@$(H) checkpatch || true
 	@$(H) check-export || true
 	@$(H) bisect || true
+	@$(H) test-power || true
 	@$(H) build ppc64le
 	@$(H) selftests
 	@$(VM) all || true
@@ -58,6 +59,10 @@ vm: selftests
 bisect: apply
 	@$(H) reset-results
 	@$(H) bisect || true
+	@$(H) summary
+test-power: apply
+	@$(H) reset-results
+	@$(H) test-power || true
 	@$(H) summary
 summary:
 	@$(H) summary

@@ -13,7 +13,7 @@ set -o pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$TOP/build}
-RESULTS=$BUILD/results
+RESULTS=${RESULTS:-$BUILD/results}
 LOGS=$BUILD/logs
 VMLINUX=${VMLINUX:-$BUILD/out/ppc64le/vmlinux}
 SELFTESTS=${SELFTESTS:-$BUILD/selftests}

@@ -411,6 +411,49 @@ do_selftests() {
 	build_selftests || die "selftests build failed: see $LOGS/selftests.log"
 }
 
+# ---------------------------------------------------------------- W=1, sparse
+# extra_warnings NAME FILE...: rebuild the objects of FILE... (kernel C files)
+# that config NAME builds with W=1 and sparse (C=2), print their warnings
+# with line numbers removed, one per line.
+extra_warnings() {
+	local name=$1 line cross out f o
+	shift
+	line=$(config_line "$name")
+	cross=$(echo "$line" | cut -d: -f2)
+	out=$BUILD/out/$name
+	for f in "$@"; do
+		o=${f%.c}.o
+		[ -f "$out/$o" ] || continue
+		make -C "$KTREE" O="$out" ARCH=powerpc CROSS_COMPILE="$cross" \
+			CC="ccache ${cross}gcc" W=1 C=2 "$o" 2>&1 |
+			grep -E "^($KTREE/)?$f:[0-9]+:[0-9]+: (warning|error):" |
+			sed -E "s|^$KTREE/||; s|:[0-9]+:[0-9]+:|:|"
+	done | sort -u
+}
+
+# w1_gate PREFIX CONFIG LABEL TOUCHED CFILES: at the base, record the W=1
+# and sparse warnings of CFILES; at a patch, fail on new ones in the C files
+# it touches.
+w1_gate() {
+	local i=$1 name=$2 label=$3 touched=$4 cfiles=$5 mine new
+	[ -n "$cfiles" ] || return 0
+	if [ "$i" = 0 ]; then
+		# shellcheck disable=SC2086
+		extra_warnings "$name" $cfiles >"$STATE/w1-base-$name"
+		return 0
+	fi
+	mine=$(echo "$touched" | grep '\.c$' | grep -v '^tools/')
+	[ -n "$mine" ] || return 0
+	# shellcheck disable=SC2086
+	new=$(extra_warnings "$name" $mine | grep -vxF -f "$STATE/w1-base-$name")
+	if [ -n "$new" ]; then
+		echo "$new" | sed 's/^/    /' | head -10
+		result FAIL "w1-sparse:$label:$name" "new W=1/sparse warnings"
+		return 1
+	fi
+	result PASS "w1-sparse:$label:$name"
+}
+
 # ---------------------------------------------------------------- bisect
 # Build every prefix of the series in every config, and the selftests.
 do_bisect() {
@@ -430,6 +473,10 @@ do_bisect() {
 	printf '%-60s' "patch" >"$table"
 	for name in $names selftests; do printf ' %-9s' "$name" >>"$table"; done
 	echo >>"$table"
+	# Kernel C files the series touches: their W=1 and sparse warnings at
+	# the base are the baseline that no patch may add to.
+	local cfiles
+	cfiles=$(git -C "$KTREE" diff --name-only "$base..HEAD" -- '*.c' | grep -v '^tools/')
 	# Prefix 0 (the base) first: it sets the warning baseline.
 	for i in $(seq 0 ${#commits[@]}); do
 		if [ "$i" = 0 ]; then
@@ -473,6 +520,7 @@ do_bisect() {
 					[ "$i" != 0 ] && result PASS "bisect:$label:$name"
 				fi
 				echo ok >"$STATE/bisect-$name"
+				w1_gate "$i" "$name" "$label" "$touched" "$cfiles" || { cells=W1; rc=1; }
 			else
 				echo fail >"$STATE/bisect-$name"
 				cells=FAIL
@@ -500,6 +548,67 @@ do_bisect() {
 	trap - EXIT
 	cat "$table"
 	return $rc
+}
+
+# ---------------------------------------------------------------- test power
+# For each line of kselftests/test-power: build the ppc64le kernel just
+# before the patch and at it, run the patch's test in the VM on both, and
+# require fail-then-pass.
+do_test_power() {
+	local base map=$TOP/kselftests/test-power orig line subject test host fl
+	local commit prev rc=0 before after n=0 table
+	base=$(base_rev)
+	restore_branch
+	tree_dirty && die "kernel tree $KTREE has uncommitted edits: commit or stash them before 'make test-power'"
+	build_selftests || die "selftests build failed: see $LOGS/selftests.log"
+	orig=$(git -C "$KTREE" symbolic-ref --short HEAD)
+	trap 'git -C "$KTREE" checkout -q "$orig" 2>/dev/null' EXIT
+	table=$RESULTS/test-power-table
+	mkdir -p "$RESULTS"
+	printf '%-64s %-28s %-8s %-8s\n' patch test before at >"$table"
+	while IFS='|' read -r subject test host fl; do
+		case "$subject" in '#'* | '') continue ;; esac
+		n=$((n + 1))
+		commit=$(git -C "$KTREE" log --format=%H --fixed-strings --grep="$subject" "$base..$orig" | head -1)
+		if [ -z "$commit" ]; then
+			result FAIL "test-power:$subject" "no patch with that subject in the series"
+			rc=1
+			continue
+		fi
+		prev=$(git -C "$KTREE" rev-parse "$commit^")
+		before=$(power_run "$prev" "$test" "$host" "$fl" before)
+		after=$(power_run "$commit" "$test" "$host" "$fl" at)
+		printf '%-64s %-28s %-8s %-8s\n' "$(echo "$subject" | cut -c1-64)" "$test" "$before" "$after" >>"$table"
+		if [ "$before" = fail ] && [ "$after" = pass ]; then
+			result PASS "test-power:$subject" "$test fails before, passes at the patch"
+		else
+			result FAIL "test-power:$subject" "$test: $before before, $after at the patch (want fail, pass)"
+			rc=1
+		fi
+	done <"$map"
+	git -C "$KTREE" checkout -q "$orig"
+	trap - EXIT
+	[ "$n" = 0 ] && info "no behaviour-changing patches listed in kselftests/test-power"
+	cat "$table"
+	return $rc
+}
+
+# power_run COMMIT TEST HOST FLAVORS TAG: pass or fail of TEST on COMMIT.
+power_run() {
+	local c=$1 test=$2 host=$3 fl=$4 tag=$5 res
+	git -C "$KTREE" checkout -q --detach "$c" || { echo error; return; }
+	build_kernel ppc64le >"$LOGS/test-power-build.log" 2>&1 || { echo build-fail; return; }
+	cp "$BUILD/out/ppc64le/vmlinux" "$BUILD/out/vmlinux.power"
+	res=$(RESULTS=$BUILD/power-results VMLINUX=$BUILD/out/vmlinux.power \
+		HOSTS=$host FLAVORS=$fl ONLY=$test TAG="power-$tag" \
+		"$TOP/kselftests/run-vm.sh" all 2>&1 | grep -E '^  (PASS|FAIL|SKIP) kvm:' | grep -v host-kernel-clean)
+	if echo "$res" | grep -q '^  FAIL'; then
+		echo fail
+	elif echo "$res" | grep -q '^  PASS'; then
+		echo pass
+	else
+		echo skip
+	fi
 }
 
 # ---------------------------------------------------------------- summary
@@ -533,6 +642,8 @@ checkpatch) stage checkpatch do_checkpatch ;;
 build) stage "build ${1:-ppc64le}" do_build "$@" ;;
 selftests) stage selftests do_selftests ;;
 bisect) stage bisect do_bisect ;;
+test-power) stage test-power do_test_power ;;
+extra-warnings) extra_warnings "$@" ;;
 summary) do_summary ;;
 reset-results) rm -rf "$RESULTS"; mkdir -p "$RESULTS" ;;
 ktree) echo "$KTREE" ;;
