@@ -647,5 +647,6 @@ extra-warnings) extra_warnings "$@" ;;
 summary) do_summary ;;
 reset-results) rm -rf "$RESULTS"; mkdir -p "$RESULTS" ;;
 ktree) echo "$KTREE" ;;
+builddir) echo "$BUILD" ;;
 *) die "usage: harness.sh deps|base|apply|export|check-export|checkpatch|build [cfg]|selftests|bisect|summary" ;;
 esac

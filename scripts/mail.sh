@@ -11,12 +11,7 @@
 set -o pipefail
 
 TOP=${HARNESS_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
-# KERNEL_DIR (a git tree of the user's) gets a build directory of its own.
-if [ -n "$KERNEL_DIR" ]; then
-	BUILD=${BUILD:-$TOP/build/user}
-else
-	BUILD=${BUILD:-$TOP/build}
-fi
+BUILD=$("$TOP/scripts/harness.sh" builddir)
 OUT=$BUILD/mail
 # shellcheck source=identity
 . "$TOP/scripts/identity"
