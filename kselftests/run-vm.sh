@@ -93,7 +93,7 @@ boot() {
 	status=timeout
 	first=""
 	while kill -0 "$pid" 2>/dev/null; do
-		if [ -z "$first" ] && grep -q "^# kvmtest: start" "$log"; then
+		if [ -z "$first" ] && grep -q "kvmtest: start" "$log"; then
 			first=$(($(date +%s) - t0))
 		fi
 		if grep -q "^kvmtest: done" "$log"; then
