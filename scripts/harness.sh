@@ -442,7 +442,10 @@ w1_gate() {
 		extra_warnings "$name" $cfiles >"$STATE/w1-base-$name"
 		return 0
 	fi
-	mine=$(echo "$touched" | grep '\.c$' | grep -v '^tools/')
+	# Only the touched C files this config builds: no verdict otherwise.
+	mine=$(for f in $(echo "$touched" | grep '\.c$' | grep -v '^tools/'); do
+		[ -f "$BUILD/out/$name/${f%.c}.o" ] && echo "$f"
+	done)
 	[ -n "$mine" ] || return 0
 	# shellcheck disable=SC2086
 	new=$(extra_warnings "$name" $mine | grep -vxF -f "$STATE/w1-base-$name")
