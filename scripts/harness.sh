@@ -322,6 +322,52 @@ do_checkpatch() {
 	return $rc
 }
 
+# ---------------------------------------------------------------- result cache
+# A stage that passed is not run again while everything it depends on is
+# byte-identical: the series, the config fragments, the harness and VM
+# runner, the test-power map, the compilers and QEMU.  Its result lines are
+# replayed, marked "(unchanged since <time>)".  Failures are never cached.
+inputs_key() {
+	{
+		echo "$1"
+		base_rev
+		series_hash
+		cat "$TOP"/config-fragments/* "$TOP"/scripts/harness.sh \
+			"$TOP"/kselftests/run-vm.sh "$TOP"/kselftests/init.c \
+			"$TOP"/kselftests/test-power 2>/dev/null
+		for c in powerpc64le-linux-gnu-gcc powerpc64-linux-gnu-gcc powerpc-linux-gnu-gcc qemu-system-ppc64; do
+			"$c" --version 2>/dev/null | head -1
+		done
+	} | sha256sum | cut -c1-32
+}
+
+# cached STAGE: replay STAGE's passed results if its inputs are unchanged.
+cached() {
+	local key
+	key=$(inputs_key "$1")
+	[ -z "$NO_CACHE" ] && [ -f "$STATE/cache-$1" ] &&
+		[ "$(head -1 "$STATE/cache-$1")" = "$key" ] || return 1
+	info "$1: nothing changed since $(sed -n 2p "$STATE/cache-$1"): replaying its result (NO_CACHE=1 re-runs it)"
+	tail -n +4 "$STATE/cache-$1" | while read -r verdict name reason; do
+		result "$verdict" "$name" "${reason:+$reason; }unchanged since $(sed -n 2p "$STATE/cache-$1")"
+	done
+	sed -n 3p "$STATE/cache-$1" | tr '|' '\n'
+	return 0
+}
+
+# remember STAGE MARK TABLE: after STAGE passed, keep the result lines it
+# added after line MARK of the results file, and its table.
+remember() {
+	local stage=$1 mark=$2 table=$3
+	{
+		inputs_key "$stage"
+		date -u '+%Y-%m-%d %H:%M UTC'
+		tr '\n' '|' <"$table"
+		echo
+		tail -n +"$((mark + 1))" "$RESULTS/all"
+	} >"$STATE/cache-$stage"
+}
+
 # ---------------------------------------------------------------- builds
 # name:cross-prefix:fragments
 CONFIGS="ppc64le:powerpc64le-linux-gnu-:ppc64le-kvm.config,debug.config
@@ -614,6 +660,17 @@ power_run() {
 	fi
 }
 
+# cached_run STAGE FUNC TABLE: FUNC, unless cached() can replay it.
+cached_run() {
+	local stage=$1 fn=$2 table=$RESULTS/$3 mark
+	mkdir -p "$RESULTS" "$STATE"
+	touch "$RESULTS/all"
+	cached "$stage" && return 0
+	mark=$(wc -l <"$RESULTS/all")
+	"$fn" || return 1
+	remember "$stage" "$mark" "$table"
+}
+
 # ---------------------------------------------------------------- summary
 do_summary() {
 	local f=$RESULTS/all p fl s
@@ -644,8 +701,8 @@ check-export) stage check-export do_check_export ;;
 checkpatch) stage checkpatch do_checkpatch ;;
 build) stage "build ${1:-ppc64le}" do_build "$@" ;;
 selftests) stage selftests do_selftests ;;
-bisect) stage bisect do_bisect ;;
-test-power) stage test-power do_test_power ;;
+bisect) stage bisect cached_run bisect do_bisect bisect-table ;;
+test-power) stage test-power cached_run test-power do_test_power test-power-table ;;
 extra-warnings) extra_warnings "$@" ;;
 summary) do_summary ;;
 reset-results) rm -rf "$RESULTS"; mkdir -p "$RESULTS" ;;
