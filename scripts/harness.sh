@@ -64,7 +64,7 @@ tree_dirty() {
 # ---------------------------------------------------------------- deps
 DEB_PKGS="linux-source-6.12 gcc-powerpc64le-linux-gnu gcc-powerpc64-linux-gnu
 gcc-powerpc-linux-gnu qemu-system-ppc b4 ccache flex bison libelf-dev dwarves
-bc cpio xz-utils libssl-dev sparse git git-email libmailtools-perl make gcc libc6-dev perl python3 gawk rsync"
+bc cpio xz-utils libssl-dev sparse git git-email libmailtools-perl python3-ply python3-git make gcc libc6-dev perl python3 gawk rsync"
 
 do_deps() {
 	local missing="" p
@@ -234,6 +234,9 @@ do_apply() {
 
 # ---------------------------------------------------------------- export
 FMT_OPTS="-N --zero-commit --no-signature --no-base --no-thread"
+# Blank context lines as empty lines, not " ": a patch file with no
+# trailing whitespace at all (git am and patch read both forms).
+FMT_CFG="-c diff.suppressBlankEmpty=true"
 
 do_export() {
 	local base tmp
@@ -244,7 +247,7 @@ do_export() {
 	tree_dirty && die "kernel tree $KTREE has uncommitted edits: commit them (git commit --fixup=<sha>; git rebase -i --autosquash base) before 'make export'"
 	tmp=$(mktemp -d)
 	# shellcheck disable=SC2086
-	KGIT format-patch $FMT_OPTS -o "$tmp" "$base..HEAD" >/dev/null ||
+	KGIT $FMT_CFG format-patch $FMT_OPTS -o "$tmp" "$base..HEAD" >/dev/null ||
 		die "git format-patch failed in $KTREE"
 	rm -f "$TOP"/patches/*.patch
 	mkdir -p "$TOP/patches"
@@ -280,7 +283,7 @@ do_check_export() {
 	done < <(series_list)
 	result PASS "check:applies-to-fresh-base"
 	# shellcheck disable=SC2086
-	git -C "$wt" -c core.abbrev=12 format-patch $FMT_OPTS -o "$tmp" "$base..HEAD" >/dev/null
+	git -C "$wt" -c core.abbrev=12 $FMT_CFG format-patch $FMT_OPTS -o "$tmp" "$base..HEAD" >/dev/null
 	if diff -r "$tmp" "$TOP/patches" >"$LOGS/check-export.diff" 2>&1; then
 		result PASS "check:apply-export-byte-identical"
 	else
@@ -305,17 +308,30 @@ result() {
 	printf '  %-4s %s%s\n' "$1" "$2" "${3:+ ($3)}"
 }
 
+# checkpatch --strict as a reviewer runs it, from inside the tree so that the
+# SPDX check runs (Debian's python3, which has ply; a pyenv one may not).
+# FILE_PATH_CHANGES ("does MAINTAINERS need updating?") is answered by
+# MAINTAINERS.snippet, which 'make mail' merges for get_maintainer.pl.
+# Besides, no line of a patch file may end in white space, context
+# included: some reviewers' tools check the file as text.
 do_checkpatch() {
-	local p rc=0 out
+	local p rc=0 out ws
 	[ -x "$KTREE/scripts/checkpatch.pl" ] || die "no kernel tree: run 'make base'"
 	while read -r p; do
-		out=$("$KTREE/scripts/checkpatch.pl" --strict --no-tree -q \
-			--ignore FILE_PATH_CHANGES "$TOP/patches/$p" 2>&1)
+		out=$(cd "$KTREE" && PATH=/usr/bin:$PATH scripts/checkpatch.pl \
+			--strict -q --ignore FILE_PATH_CHANGES "$TOP/patches/$p" 2>&1)
 		if [ $? = 0 ] && [ -z "$out" ]; then
 			result PASS "checkpatch:$p"
 		else
 			echo "$out" | sed 's/^/    /' | head -40
 			result FAIL "checkpatch:$p"
+			rc=1
+		fi
+		ws=$(grep -nE '[[:space:]]$' "$TOP/patches/$p" | cut -d: -f1 | tr '\n' ' ')
+		if [ -z "$ws" ]; then
+			result PASS "whitespace:$p"
+		else
+			result FAIL "whitespace:$p" "trailing white space on lines $ws"
 			rc=1
 		fi
 	done < <(series_list)

@@ -41,7 +41,8 @@ format() {
 	mkdir -p "$OUT"
 	n=$(git -C "$KTREE" rev-list --count "$BASE..HEAD")
 	[ "$n" -gt 0 ] || die "the kernel tree holds no patches above the base: run 'make apply'"
-	git -C "$KTREE" -c core.abbrev=12 -c user.name="$FROM_NAME" \
+	git -C "$KTREE" -c core.abbrev=12 -c diff.suppressBlankEmpty=true \
+		-c user.name="$FROM_NAME" \
 		-c user.email="$FROM_EMAIL" format-patch -q --cover-letter \
 		--thread=shallow --no-signature --base="$BASE" $signoff \
 		-o "$OUT" "$BASE..HEAD" || die "git format-patch failed in $KTREE"
