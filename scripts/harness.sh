@@ -618,10 +618,11 @@ do_bisect() {
 # ---------------------------------------------------------------- test power
 # For each line of kselftests/test-power: build the ppc64le kernel just
 # before the patch and at it, run the patch's test in the VM on both, and
-# require fail-then-pass.
+# require fail-then-pass ("fix", the default) or pass-and-pass ("same", for
+# a patch that must not change behaviour).
 do_test_power() {
 	local base map=$TOP/kselftests/test-power orig line subject test host fl
-	local commit prev rc=0 before after n=0 table
+	local commit prev rc=0 before after n=0 table expect want
 	base=$(base_rev)
 	restore_branch
 	tree_dirty && die "kernel tree $KTREE has uncommitted edits: commit or stash them before 'make test-power'"
@@ -631,10 +632,11 @@ do_test_power() {
 	table=$RESULTS/test-power-table
 	mkdir -p "$RESULTS"
 	printf '%-64s %-28s %-8s %-8s\n' patch test before at >"$table"
-	while IFS='|' read -r subject test host fl; do
+	while IFS='|' read -r subject test host fl expect; do
 		case "$subject" in '#'* | '') continue ;; esac
 		n=$((n + 1))
-		commit=$(git -C "$KTREE" log --format=%H --fixed-strings --grep="$subject" "$base..$orig" | head -1)
+		commit=$(git -C "$KTREE" log --format='%H %s' "$base..$orig" |
+			awk -v s="$subject" 'substr($0, 42) == s { print $1; exit }')
 		if [ -z "$commit" ]; then
 			result FAIL "test-power:$subject" "no patch with that subject in the series"
 			rc=1
@@ -644,10 +646,18 @@ do_test_power() {
 		before=$(power_run "$prev" "$test" "$host" "$fl" before)
 		after=$(power_run "$commit" "$test" "$host" "$fl" at)
 		printf '%-64s %-28s %-8s %-8s\n' "$(echo "$subject" | cut -c1-64)" "$test" "$before" "$after" >>"$table"
-		if [ "$before" = fail ] && [ "$after" = pass ]; then
-			result PASS "test-power:$subject" "$test fails before, passes at the patch"
+		case "${expect:-fix}" in
+		same) want=pass ;;
+		*) want=fail ;;
+		esac
+		if [ "$before" = "$want" ] && [ "$after" = pass ]; then
+			if [ "$want" = pass ]; then
+				result PASS "test-power:$subject" "$test passes before and at the patch (no change intended)"
+			else
+				result PASS "test-power:$subject" "$test fails before, passes at the patch"
+			fi
 		else
-			result FAIL "test-power:$subject" "$test: $before before, $after at the patch (want fail, pass)"
+			result FAIL "test-power:$subject" "$test: $before before, $after at the patch (want $want, pass)"
 			rc=1
 		fi
 	done <"$map"
