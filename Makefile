@@ -8,7 +8,7 @@
 H := ./scripts/harness.sh
 VM := ./kselftests/run-vm.sh
 
-.PHONY: all test deps base apply export check check-export checkpatch \
+.PHONY: all test deps base apply export check check-export checkpatch cover-sync \
 	build selftests initramfs vm bisect test-power summary mail clean distclean help
 
 all: deps base apply
@@ -24,6 +24,7 @@ test: deps base apply
 	@$(H) reset-results
 	@$(H) checkpatch || true
 	@$(H) check-export || true
+	@$(H) cover || true
 	@$(H) bisect || true
 	@$(H) test-power || true
 	@$(H) build ppc64le
@@ -43,7 +44,11 @@ check: apply
 	@$(H) reset-results
 	@$(H) checkpatch || true
 	@$(H) check-export || true
+	@$(H) cover || true
 	@$(H) summary
+# Rewrite the patch list and diffstat at the end of cover-letter.txt.
+cover-sync: apply
+	@./scripts/cover.sh sync
 check-export: apply
 	@$(H) check-export
 checkpatch: apply

@@ -729,6 +729,14 @@ build) stage "build ${1:-ppc64le}" do_build "$@" ;;
 selftests) stage selftests do_selftests ;;
 bisect) stage bisect cached_run bisect do_bisect bisect-table ;;
 test-power) stage test-power cached_run test-power do_test_power test-power-table ;;
+cover)
+	if out=$("$TOP/scripts/cover.sh" check 2>&1); then
+		echo "$out"
+		result PASS cover-letter "patch list and diffstat match the series"
+	else
+		echo "$out"
+		result FAIL cover-letter "cover-letter.txt does not match the series: fix the text, then 'make cover-sync'"
+	fi ;;
 extra-warnings) extra_warnings "$@" ;;
 summary) do_summary ;;
 reset-results) rm -rf "$RESULTS"; mkdir -p "$RESULTS" ;;

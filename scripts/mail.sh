@@ -54,6 +54,9 @@ import sys
 cover, text, subject = sys.argv[1], sys.argv[2], sys.argv[3]
 c = open(cover).read()
 body = open(text).read().split('\n', 1)[1].lstrip('\n')
+# The patch list and diffstat at the end of cover-letter.txt (checked by
+# scripts/cover.sh) are what format-patch appends anyway: drop ours.
+body = body.split('\nPatches:\n', 1)[0]
 c = c.replace('*** SUBJECT HERE ***', subject, 1)
 c = c.replace('*** BLURB HERE ***', body.rstrip('\n'), 1)
 open(cover, 'w').write(c)
