@@ -64,7 +64,7 @@ tree_dirty() {
 # ---------------------------------------------------------------- deps
 DEB_PKGS="linux-source-6.12 gcc-powerpc64le-linux-gnu gcc-powerpc64-linux-gnu
 gcc-powerpc-linux-gnu qemu-system-ppc b4 ccache flex bison libelf-dev dwarves
-bc cpio xz-utils libssl-dev sparse git git-email libmailtools-perl python3-ply python3-git make gcc libc6-dev perl python3 gawk rsync"
+libc6-dev-ppc64el-cross bc cpio xz-utils libssl-dev sparse git git-email libmailtools-perl python3-ply python3-git make gcc libc6-dev perl python3 gawk rsync"
 
 do_deps() {
 	local missing="" p
