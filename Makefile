@@ -9,7 +9,7 @@ H := ./scripts/harness.sh
 VM := ./kselftests/run-vm.sh
 
 .PHONY: all test deps base apply export check check-export checkpatch cover-sync \
-	build selftests initramfs vm bisect test-power summary mail clean distclean help
+	build selftests initramfs vm bisect test-power bench summary mail clean distclean help
 
 all: deps base apply
 	@$(H) reset-results
@@ -69,6 +69,8 @@ test-power: apply
 	@$(H) reset-results
 	@$(H) test-power || true
 	@$(H) summary
+bench: apply
+	@$(H) bench
 summary:
 	@$(H) summary
 mail-out mail: apply

@@ -6,7 +6,8 @@
  * indented as "# " lines.  Ends with a sentinel line and powers off.
  *
  * Kernel command line: kvmtest.host=<name> (label), kvmtest.timeout=<s>,
- * kvmtest.flavors=<pr,hv>, kvmtest.only=<test> (run one test).
+ * kvmtest.flavors=<pr,hv>, kvmtest.only=<test> (run one test),
+ * kvmtest.args=<arg,arg,...> (its arguments, comma-separated).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -30,6 +31,7 @@ static char cmdline[4096];
 static char host[64] = "unknown";
 static char flavors[64] = "pr,hv";
 static char only[256];
+static char args[256];
 static int timeout_s = 120;
 
 static void param(const char *key, char *dst, size_t len)
@@ -73,6 +75,7 @@ static void setup(void)
 	param("kvmtest.host=", host, sizeof(host));
 	param("kvmtest.flavors=", flavors, sizeof(flavors));
 	param("kvmtest.only=", only, sizeof(only));
+	param("kvmtest.args=", args, sizeof(args));
 	param("kvmtest.timeout=", buf, sizeof(buf));
 	if (buf[0])
 		timeout_s = atoi(buf);
@@ -121,7 +124,18 @@ static int run_one(const char *prog, const char *flavor, char *skip,
 	if (pid < 0)
 		return 1;
 	if (!pid) {
-		char *argv[] = { path, NULL };
+		char *argv[16] = { path }, *a = args, *sep;
+		int argc = 1;
+
+		/* kvmtest.args= goes to the one test kvmtest.only= names */
+		while (only[0] && *a && argc < 15) {
+			argv[argc++] = a;
+			sep = strchr(a, ',');
+			if (!sep)
+				break;
+			*sep = '\0';
+			a = sep + 1;
+		}
 		char *envp[] = { env, "PATH=/tests", NULL };
 
 		setpgid(0, 0);

@@ -8,7 +8,8 @@
 #   run-vm.sh initramfs      only build the initramfs
 #
 # Environment: HOSTS="hash radix", ONLY=<test>, TEST_TIMEOUT=<s per test>,
-# VMLINUX=, SELFTESTS=, TAG= (result name suffix), BUILD=.
+# ARGS=<a,b,...> (arguments of the ONLY test), VMLINUX=, SELFTESTS=,
+# TAG= (result name suffix), BUILD=.
 set -o pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -82,7 +83,7 @@ boot() {
 	ntests=$(grep -c . "$INITRAMFS/list")
 	[ -n "$ONLY" ] && ntests=1
 	limit=$((60 + ntests * nfl * (TEST_TIMEOUT + 5)))
-	append="console=hvc0 $append kvmtest.host=$hname kvmtest.timeout=$TEST_TIMEOUT kvmtest.flavors=$flavors${ONLY:+ kvmtest.only=$ONLY}"
+	append="console=hvc0 $append kvmtest.host=$hname kvmtest.timeout=$TEST_TIMEOUT kvmtest.flavors=$flavors${ONLY:+ kvmtest.only=$ONLY}${ARGS:+ kvmtest.args=$ARGS}"
 	echo "  [$hname] booting powernv9: $append (limit ${limit}s, console: $log)"
 	t0=$(date +%s)
 	"$QEMU" -M powernv9 -m 2G -smp 1 -display none -monitor none \

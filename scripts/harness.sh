@@ -686,6 +686,76 @@ power_run() {
 	fi
 }
 
+# ---------------------------------------------------------------- bench
+# Cost of fetching the guest instruction on an emulation exit: the KVM-PR
+# guest of powerpc/last_inst_test makes BENCH_STORES emulated stores to an
+# ioeventfd (one exit each, no exit to userspace), BENCH_RUNS times, on the
+# kernel before the C fetch (the exit-path load with its fixup), at it (a
+# walk of the guest page table) and at the shadow-MMU cache lookup.
+BENCH_POINTS="fixup|KVM: PPC: Book3S: Fetch the guest instruction in C, drop KVM_GUEST_MODE_SKIP|^
+walk|KVM: PPC: Book3S: Fetch the guest instruction in C, drop KVM_GUEST_MODE_SKIP|
+cache|KVM: PPC: Book3S PR: Look the guest instruction up in the shadow-MMU cache|"
+
+do_bench() {
+	local base orig label subject rel commit out=$RESULTS/bench
+	local stores=${BENCH_STORES:-20000} runs=${BENCH_RUNS:-7}
+	base=$(base_rev)
+	restore_branch
+	tree_dirty && die "kernel tree $KTREE has uncommitted edits: commit or stash them before 'make bench'"
+	build_selftests || die "selftests build failed: see $LOGS/selftests.log"
+	orig=$(git -C "$KTREE" symbolic-ref --short HEAD)
+	trap 'git -C "$KTREE" checkout -q "$orig" 2>/dev/null' EXIT
+	mkdir -p "$out"
+	: >"$out/raw"
+	while IFS='|' read -r label subject rel; do
+		commit=$(git -C "$KTREE" log --format='%H %s' "$base..$orig" |
+			awk -v s="$subject" 'substr($0, 42) == s { print $1; exit }')
+		[ -n "$commit" ] || die "bench: no patch '$subject' in the series"
+		git -C "$KTREE" checkout -q --detach "$commit$rel" || die "checkout of $commit$rel failed"
+		info "[$label] $(git -C "$KTREE" log -1 --format='%h %s')"
+		build_kernel ppc64le >"$LOGS/bench-build.log" 2>&1 ||
+			die "[$label] kernel build failed: see $LOGS/bench-build.log"
+		cp "$BUILD/out/ppc64le/vmlinux" "$BUILD/out/vmlinux.bench"
+		RESULTS=$out VMLINUX=$BUILD/out/vmlinux.bench HOSTS=hash FLAVORS=pr \
+			ONLY=powerpc/last_inst_test ARGS="-b,$stores,-r,$runs" \
+			TEST_TIMEOUT=$((60 + runs * stores / 200)) TAG="bench-$label" \
+			"$TOP/kselftests/run-vm.sh" all >"$LOGS/bench-$label.log" 2>&1
+		grep -q "^  PASS kvm:powerpc/last_inst_test" "$LOGS/bench-$label.log" ||
+			die "[$label] last_inst_test did not pass: see $LOGS/vm-hash-bench-$label.log"
+		grep '^# # bench ' "$LOGS/vm-hash-bench-$label.log" |
+			sed "s/^# # bench /$label /" >>"$out/raw"
+	done <<<"$BENCH_POINTS"
+	git -C "$KTREE" checkout -q "$orig"
+	trap - EXIT
+	# "label KVM-PR <mode words>: N stores, T ns/store, E exits/store"
+	awk '
+	{ label = $1; mode = ($3 == "real") ? "real" : "translated"
+	  for (i = 1; i <= NF; i++) {
+		if ($i == "ns/store,") ns = $(i - 1)
+		if ($i == "exits/store") ex = $(i - 1)
+	  }
+	  k = label " " mode; n[k]++; v[k, n[k]] = ns; e[k] = ex
+	  if (!(mode in seenm)) { seenm[mode] = 1; modes[++nm] = mode }
+	  if (!(label in seenl)) { seenl[label] = 1; labels[++nl] = label } }
+	function sort(k,   i, j, t) {
+		for (i = 1; i <= n[k]; i++) s[i] = v[k, i]
+		for (i = 1; i <= n[k]; i++) for (j = i + 1; j <= n[k]; j++)
+			if (s[j] < s[i]) { t = s[i]; s[i] = s[j]; s[j] = t }
+	}
+	END {
+		printf "%-11s %-6s %5s %9s %9s %9s %11s %6s %6s %6s\n", "mode", "kernel",
+		       "runs", "median", "min", "max", "exits/op", "x med", "x min", "x max"
+		for (m = 1; m <= nm; m++) for (l = 1; l <= nl; l++) {
+			k = labels[l] " " modes[m]; sort(k)
+			med[k] = s[int((n[k] + 1) / 2)]; lo[k] = s[1]; hi[k] = s[n[k]]
+			r = labels[1] " " modes[m]
+			printf "%-11s %-6s %5d %7dns %7dns %7dns %11s %6.3f %6.3f %6.3f\n", modes[m], labels[l],
+			       n[k], med[k], lo[k], hi[k], e[k], med[k] / med[r], lo[k] / lo[r], hi[k] / hi[r]
+		}
+	}' "$out/raw" | tee "$RESULTS/bench-table"
+	info "time per emulated store (ns), ratios against '$(echo "$BENCH_POINTS" | head -1 | cut -d'|' -f1)'; raw: $out/raw"
+}
+
 # cached_run STAGE FUNC TABLE: FUNC, unless cached() can replay it.
 cached_run() {
 	local stage=$1 fn=$2 table=$RESULTS/$3 mark
@@ -728,6 +798,7 @@ checkpatch) stage checkpatch do_checkpatch ;;
 build) stage "build ${1:-ppc64le}" do_build "$@" ;;
 selftests) stage selftests do_selftests ;;
 bisect) stage bisect cached_run bisect do_bisect bisect-table ;;
+bench) stage bench do_bench ;;
 test-power) stage test-power cached_run test-power do_test_power test-power-table ;;
 cover)
 	if out=$("$TOP/scripts/cover.sh" check 2>&1); then
