@@ -391,7 +391,10 @@ ppc64-be:powerpc64-linux-gnu-:ppc64-be-kvm.config
 e500mc64:powerpc64-linux-gnu-:e500mc64-kvm.config
 e500mc32:powerpc-linux-gnu-:e500mc32-kvm.config"
 
-config_line() { echo "$CONFIGS" | grep "^$1:"; }
+# Not in the bisect matrix: the kernel 'make bench' times, without the
+# lock debugging of debug.config, which would dominate what it measures.
+EXTRA_CONFIGS="ppc64le-nodebug:powerpc64le-linux-gnu-:ppc64le-kvm.config"
+config_line() { printf '%s\n%s\n' "$CONFIGS" "$EXTRA_CONFIGS" | grep "^$1:"; }
 
 # build_kernel NAME: configure (only when the fragments changed) and build.
 build_kernel() {
@@ -691,9 +694,10 @@ power_run() {
 # guest of powerpc/last_inst_test makes BENCH_STORES emulated stores to an
 # ioeventfd (one exit each, no exit to userspace), on the kernel before the
 # C fetch (the exit-path load with its fixup), at it (a walk of the guest
-# page table) and at the shadow-MMU cache lookup.  TCG timing drifts over
-# minutes, so the kernels take turns: BENCH_ROUNDS boots of each, in
-# rotation, each running the test BENCH_RUNS times.
+# page table) and at the shadow-MMU cache lookup, built in BENCH_CONFIG
+# (default ppc64le-nodebug).  TCG timing drifts over minutes, so the
+# kernels take turns: BENCH_ROUNDS boots of each, in rotation, each
+# running the test BENCH_RUNS times.
 BENCH_POINTS="fixup|KVM: PPC: Book3S: Fetch the guest instruction in C, drop KVM_GUEST_MODE_SKIP|^
 walk|KVM: PPC: Book3S: Fetch the guest instruction in C, drop KVM_GUEST_MODE_SKIP|
 cache|KVM: PPC: Book3S PR: Look the guest instruction up in the shadow-MMU cache|"
@@ -701,7 +705,7 @@ cache|KVM: PPC: Book3S PR: Look the guest instruction up in the shadow-MMU cache
 do_bench() {
 	local base orig label subject rel commit out=$RESULTS/bench round log
 	local stores=${BENCH_STORES:-20000} runs=${BENCH_RUNS:-3}
-	local rounds=${BENCH_ROUNDS:-3}
+	local rounds=${BENCH_ROUNDS:-3} cfg=${BENCH_CONFIG:-ppc64le-nodebug}
 	base=$(base_rev)
 	restore_branch
 	tree_dirty && die "kernel tree $KTREE has uncommitted edits: commit or stash them before 'make bench'"
@@ -716,9 +720,9 @@ do_bench() {
 		[ -n "$commit" ] || die "bench: no patch '$subject' in the series"
 		git -C "$KTREE" checkout -q --detach "$commit$rel" || die "checkout of $commit$rel failed"
 		info "[$label] $(git -C "$KTREE" log -1 --format='%h %s')"
-		build_kernel ppc64le >"$LOGS/bench-build.log" 2>&1 ||
+		build_kernel "$cfg" >"$LOGS/bench-build.log" 2>&1 ||
 			die "[$label] kernel build failed: see $LOGS/bench-build.log"
-		cp "$BUILD/out/ppc64le/vmlinux" "$out/vmlinux.$label"
+		cp "$BUILD/out/$cfg/vmlinux" "$out/vmlinux.$label"
 	done <<<"$BENCH_POINTS"
 	git -C "$KTREE" checkout -q "$orig"
 	trap - EXIT
@@ -765,7 +769,7 @@ do_bench() {
 			       lo[k] / lo[r], hi[k] / hi[r]
 		}
 	}' "$out/raw" | tee "$RESULTS/bench-table"
-	info "ns per emulated store and exits per store (medians); ratios against '$(echo "$BENCH_POINTS" | head -1 | cut -d'|' -f1)'; raw: $out/raw"
+	info "kernel config $cfg; ns per emulated store and exits per store (medians); ratios against '$(echo "$BENCH_POINTS" | head -1 | cut -d'|' -f1)'; raw: $out/raw"
 }
 
 # cached_run STAGE FUNC TABLE: FUNC, unless cached() can replay it.
