@@ -619,6 +619,23 @@ do_bisect() {
 }
 
 # ---------------------------------------------------------------- test power
+# start_series_walk TARGET: the kernel tree on the series branch, clean, the
+# selftests built, and the branch restored on exit; sets $base and $orig.
+start_series_walk() {
+	base=$(base_rev)
+	restore_branch
+	tree_dirty && die "kernel tree $KTREE has uncommitted edits: commit or stash them before 'make $1'"
+	build_selftests || die "selftests build failed: see $LOGS/selftests.log"
+	orig=$(git -C "$KTREE" symbolic-ref --short HEAD)
+	trap "git -C '$KTREE' checkout -q '$orig' 2>/dev/null" EXIT
+}
+
+# commit_of SUBJECT: the patch of the series with that subject, if any.
+commit_of() {
+	git -C "$KTREE" log --format='%H %s' "$base..$orig" |
+		awk -v s="$1" 'substr($0, 42) == s { print $1; exit }'
+}
+
 # For each line of kselftests/test-power: build the ppc64le kernel just
 # before the patch and at it, run the patch's test in the VM on both, and
 # require fail-then-pass ("fix", the default) or pass-and-pass ("same", for
@@ -626,20 +643,14 @@ do_bisect() {
 do_test_power() {
 	local base map=$TOP/kselftests/test-power orig line subject test host fl
 	local commit prev rc=0 before after n=0 table expect want
-	base=$(base_rev)
-	restore_branch
-	tree_dirty && die "kernel tree $KTREE has uncommitted edits: commit or stash them before 'make test-power'"
-	build_selftests || die "selftests build failed: see $LOGS/selftests.log"
-	orig=$(git -C "$KTREE" symbolic-ref --short HEAD)
-	trap 'git -C "$KTREE" checkout -q "$orig" 2>/dev/null' EXIT
+	start_series_walk test-power
 	table=$RESULTS/test-power-table
 	mkdir -p "$RESULTS"
 	printf '%-64s %-28s %-8s %-8s\n' patch test before at >"$table"
 	while IFS='|' read -r subject test host fl expect; do
 		case "$subject" in '#'* | '') continue ;; esac
 		n=$((n + 1))
-		commit=$(git -C "$KTREE" log --format='%H %s' "$base..$orig" |
-			awk -v s="$subject" 'substr($0, 42) == s { print $1; exit }')
+		commit=$(commit_of "$subject")
 		if [ -z "$commit" ]; then
 			result FAIL "test-power:$subject" "no patch with that subject in the series"
 			rc=1
@@ -706,17 +717,11 @@ do_bench() {
 	local base orig label subject rel commit out=$RESULTS/bench round log
 	local stores=${BENCH_STORES:-20000} runs=${BENCH_RUNS:-3}
 	local rounds=${BENCH_ROUNDS:-3} cfg=${BENCH_CONFIG:-ppc64le-nodebug}
-	base=$(base_rev)
-	restore_branch
-	tree_dirty && die "kernel tree $KTREE has uncommitted edits: commit or stash them before 'make bench'"
-	build_selftests || die "selftests build failed: see $LOGS/selftests.log"
-	orig=$(git -C "$KTREE" symbolic-ref --short HEAD)
-	trap 'git -C "$KTREE" checkout -q "$orig" 2>/dev/null' EXIT
+	start_series_walk bench
 	mkdir -p "$out"
 	: >"$out/raw"
 	while IFS='|' read -r label subject rel; do
-		commit=$(git -C "$KTREE" log --format='%H %s' "$base..$orig" |
-			awk -v s="$subject" 'substr($0, 42) == s { print $1; exit }')
+		commit=$(commit_of "$subject")
 		[ -n "$commit" ] || die "bench: no patch '$subject' in the series"
 		git -C "$KTREE" checkout -q --detach "$commit$rel" || die "checkout of $commit$rel failed"
 		info "[$label] $(git -C "$KTREE" log -1 --format='%h %s')"
