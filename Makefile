@@ -6,10 +6,12 @@
 # FORCE=1 (apply over unexported commits, keeping a backup branch).
 
 H := ./scripts/harness.sh
+# One id for every stage of this make run: the summary prints their times.
+export RUN_ID := $(shell date +%s)
 VM := ./kselftests/run-vm.sh
 
 .PHONY: all test deps base apply export check check-export checkpatch cover-sync \
-	build selftests initramfs vm bisect test-power bench summary mail clean distclean help
+	build selftests initramfs vm bisect test-power bench stable-check summary mail clean distclean help
 
 all: deps base apply
 	@$(H) reset-results
@@ -25,6 +27,7 @@ test: deps base apply
 	@$(H) checkpatch || true
 	@$(H) check-export || true
 	@$(H) cover || true
+	@$(H) stable-check || true
 	@$(H) bisect || true
 	@$(H) test-power || true
 	@$(H) build ppc64le
@@ -71,6 +74,11 @@ test-power: apply
 	@$(H) summary
 bench: apply
 	@$(H) bench
+# Do the Fixes: patches apply to linux-source-6.12 (the LTS, for stable)?
+stable-check: apply
+	@$(H) reset-results
+	@$(H) stable-check || true
+	@$(H) summary
 summary:
 	@$(H) summary
 mail-out mail: apply

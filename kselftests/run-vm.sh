@@ -1,13 +1,18 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Run the KVM selftests in QEMU powernv9 (TCG), booted twice: a hash-MMU
-# host (PR VMs, HV hash guests) and a radix host (HV radix guests).
+# Run the KVM selftests in QEMU powernv (TCG), one boot per host:
+#   hash       powernv9, hash MMU (disable_radix): KVM-PR, KVM-HV hash guests
+#   radix      powernv9, radix MMU: KVM-HV radix guests
+#   p8         powernv8 (POWER8, hash only): KVM-PR and KVM-HV through the
+#              POWER7/8 entry path (book3s_hv_rmhandlers.S)
+#   p10-hash   powernv10 (ISA 3.1), hash MMU: KVM-PR, KVM-HV hash guests
+#   p10-radix  powernv10, radix MMU: KVM-HV radix guests
 #
 #   run-vm.sh all            build the initramfs, boot both hosts, record results
 #   run-vm.sh initramfs      only build the initramfs
 #
-# Environment: HOSTS="hash radix", ONLY=<test>, TEST_TIMEOUT=<s per test>,
+# Environment: HOSTS="hash radix p8 p10-hash p10-radix", ONLY=<test>, TEST_TIMEOUT=<s per test>,
 # ARGS=<a,b,...> (arguments of the ONLY test), VMLINUX=, SELFTESTS=,
 # TAG= (result name suffix), BUILD=.
 set -o pipefail
@@ -19,7 +24,7 @@ LOGS=$BUILD/logs
 VMLINUX=${VMLINUX:-$BUILD/out/ppc64le/vmlinux}
 SELFTESTS=${SELFTESTS:-$BUILD/selftests}
 INITRAMFS=${INITRAMFS:-$BUILD/initramfs}
-HOSTS=${HOSTS:-hash radix}
+HOSTS=${HOSTS:-hash radix p8 p10-hash p10-radix}
 TEST_TIMEOUT=${TEST_TIMEOUT:-90}
 QEMU=${QEMU:-qemu-system-ppc64}
 
@@ -70,13 +75,16 @@ build_initramfs() {
 
 # boot HOSTNAME: boot one host kernel, run the tests, parse the console.
 boot() {
-	local hname=$1 append log limit t0 pid ntests nfl flavors status
+	local hname=$1 machine append log limit t0 pid ntests nfl flavors status
 	log=$LOGS/vm-$hname${TAG:+-$TAG}.log
 	mkdir -p "$LOGS"
 	case "$hname" in
-	hash) append="disable_radix" ;;
-	radix) append="" ;;
-	*) die "unknown host $hname (hash or radix)" ;;
+	hash) machine=powernv9 append="disable_radix" ;;
+	radix) machine=powernv9 append="" ;;
+	p8) machine=powernv8 append="" ;;
+	p10-hash) machine=powernv10 append="disable_radix" ;;
+	p10-radix) machine=powernv10 append="" ;;
+	*) die "unknown host $hname (hash, radix, p8, p10-hash or p10-radix)" ;;
 	esac
 	flavors=${FLAVORS:-pr,hv}
 	nfl=$(echo "$flavors" | tr ',' '\n' | wc -l)
@@ -84,16 +92,27 @@ boot() {
 	[ -n "$ONLY" ] && ntests=1
 	limit=$((60 + ntests * nfl * (TEST_TIMEOUT + 5)))
 	append="console=hvc0 $append kvmtest.host=$hname kvmtest.timeout=$TEST_TIMEOUT kvmtest.flavors=$flavors${ONLY:+ kvmtest.only=$ONLY}${ARGS:+ kvmtest.args=$ARGS}"
-	echo "  [$hname] booting powernv9: $append (limit ${limit}s, console: $log)"
+	echo "  [$hname] booting $machine: $append (limit ${limit}s, console: $log)"
 	t0=$(date +%s)
-	"$QEMU" -M powernv9 -m 2G -smp 1 -display none -monitor none \
+	"$QEMU" -M "$machine" -m 2G -smp 1 -display none -monitor none \
 		-serial stdio -no-reboot -kernel "$VMLINUX" \
 		-initrd "$INITRAMFS/initramfs.cpio" -append "$append" \
 		</dev/null >"$log" 2>&1 &
 	pid=$!
 	status=timeout
 	first=""
+	# /init ends a test after TEST_TIMEOUT and says so: a console silent
+	# for longer than that means the host kernel itself is stuck.
+	local size=0 nsize quiet_since=$t0 quiet_max=$((TEST_TIMEOUT + 60))
 	while kill -0 "$pid" 2>/dev/null; do
+		nsize=$(stat -c %s "$log" 2>/dev/null || echo 0)
+		if [ "$nsize" != "$size" ]; then
+			size=$nsize
+			quiet_since=$(date +%s)
+		elif [ $(($(date +%s) - quiet_since)) -ge "$quiet_max" ]; then
+			status="hung (console silent for ${quiet_max}s)"
+			break
+		fi
 		if [ -z "$first" ] && grep -q "kvmtest: start" "$log"; then
 			first=$(($(date +%s) - t0))
 		fi
@@ -134,6 +153,15 @@ parse() {
 		*) result PASS "$name" ;;
 		esac
 	done
+	if [ "$status" != done ]; then
+		# The test that was running when the VM stopped answering.
+		local cur
+		cur=$(grep -a '^# kvmtest: start ' "$log" | tail -1 | sed 's/^# kvmtest: start //; s/\r$//')
+		if [ -n "$cur" ] && ! grep -aqE "^(not )?ok [0-9]+ kvm:$cur( |$)" "$log"; then
+			result FAIL "kvm:$cur${TAG:+#$TAG}" "VM $status during this test; see $log"
+			seen=$((seen + 1))
+		fi
+	fi
 	if [ "$status" != done ] || [ "$seen" -lt $((ntests * nfl)) ]; then
 		local missing=$((ntests * nfl - seen))
 		[ "$missing" -lt 1 ] && missing=1
@@ -142,7 +170,27 @@ parse() {
 		done
 	fi
 	# Host-kernel splats anywhere on the console (test output is "# "-indented).
-	splat=$(grep -v '^# ' "$log" | grep -nE 'WARNING:|BUG:|Oops|Kernel panic|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|lock held when returning|sleeping function called|INFO: task .* blocked|Unable to handle kernel' | head -5)
+	# Known base-kernel warnings before the first test: see known-splats.
+	local pat='WARNING:|BUG:|Oops|Kernel panic|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|lock held when returning|sleeping function called|INFO: task .* blocked|Unable to handle kernel'
+	local start_line known sig why boot_known=""
+	start_line=$(grep -an '^# kvmtest: start ' "$log" | head -1 | cut -d: -f1)
+	start_line=${start_line:-999999999}
+	known=$TOP/kselftests/known-splats
+	splat=$(grep -anE "$pat" "$log" | grep -av '^[0-9]*:# ' | while IFS= read -r l; do
+		n=${l%%:*}
+		if [ "$n" -lt "$start_line" ]; then
+			m=$(grep -v '^#' "$known" | while IFS='|' read -r sig why; do
+				[ -n "$sig" ] && echo "$l" | grep -qE "$sig" && { echo "$why"; break; }
+			done)
+			[ -n "$m" ] && { echo "KNOWN $m" >>"$log.known"; continue; }
+		fi
+		echo "$l"
+	done | head -5)
+	if [ -f "$log.known" ]; then
+		boot_known=$(sort -u "$log.known" | sed 's/^KNOWN //' | head -1)
+		rm -f "$log.known"
+		result SKIP "kvm:host-boot-clean@$hname${TAG:+#$TAG}" "$boot_known"
+	fi
 	if [ -n "$splat" ]; then
 		echo "$splat" | sed 's/^/    /'
 		result FAIL "kvm:host-kernel-clean@$hname${TAG:+#$TAG}" "splat on the console; see $log"
@@ -162,6 +210,7 @@ main() {
 		boot "$h"
 	done
 	echo "=== vm: done in $(($(date +%s) - t0))s"
+	[ -n "$RUN_ID" ] && echo "$RUN_ID vm|$(($(date +%s) - t0))" >>"$BUILD/stage-times"
 }
 
 case "$1" in

@@ -17,8 +17,21 @@ STATE=$BUILD/state
 LOGS=$BUILD/logs
 RESULTS=$BUILD/results
 JOBS=${JOBS:-3}
-PKG=linux-source-6.12
-TARBALL=/usr/src/linux-source-6.12.tar.xz
+# The base: Debian's linux-source-$KVER.  7.3 is the series' base; 6.12
+# (the LTS the stable fixes go to) is what 'stable-check' applies them to.
+KVER=${KVER:-7.3}
+PKG=linux-source-$KVER
+TARBALL=/usr/src/$PKG.tar.xz
+STABLE_KVER=6.12
+# Debian suites that are not the machine's own: fetched through a private
+# apt configuration (its own sources, lists and an empty status), so that
+# nothing else on the machine comes from, or is upgraded by, that suite.
+backport_suite() {
+	case "$1" in
+	linux-source-7.3) echo trixie-backports ;;
+	linux-source-7.2) echo sid ;;
+	esac
+}
 
 # The project identity: the one place it is set.  Patches are authored and
 # signed off under it; the mail target refuses to send under it.
@@ -41,7 +54,16 @@ stage() {
 	"$@"
 	rc=$?
 	echo "=== $name: $([ $rc = 0 ] && echo done || echo FAILED) in $(($(date +%s) - t0))s"
+	stage_time "$name" "$(($(date +%s) - t0))"
 	return $rc
+}
+
+# stage_time NAME SECONDS: kept for the summary of this make run (RUN_ID,
+# set once by the Makefile), printed by 'summary'.
+stage_time() {
+	[ -n "$RUN_ID" ] || return 0
+	mkdir -p "$BUILD"
+	echo "$RUN_ID $1|$2" >>"$BUILD/stage-times"
 }
 
 series_list() {
@@ -62,7 +84,7 @@ tree_dirty() {
 }
 
 # ---------------------------------------------------------------- deps
-DEB_PKGS="linux-source-6.12 gcc-powerpc64le-linux-gnu gcc-powerpc64-linux-gnu
+DEB_PKGS="$PKG linux-source-$STABLE_KVER gcc-powerpc64le-linux-gnu gcc-powerpc64-linux-gnu
 gcc-powerpc-linux-gnu qemu-system-ppc b4 ccache flex bison libelf-dev dwarves
 libc6-dev-ppc64el-cross bc cpio xz-utils libssl-dev sparse git git-email libmailtools-perl python3-ply python3-git make gcc libc6-dev perl python3 gawk rsync"
 
@@ -85,12 +107,49 @@ do_deps() {
 		die "apt-get update failed (no network or broken sources? see $LOGS/apt-update.log); fix it and re-run make"
 	fi
 	for p in $missing; do
+		if [ -n "$(backport_suite "$p")" ]; then
+			install_backport "$p" || exit 1
+			continue
+		fi
 		if ! DEBIAN_FRONTEND=noninteractive apt-get install -y \
 			--no-install-recommends "$p" >>"$LOGS/apt-install.log" 2>&1; then
 			die "apt-get install $p failed (see $LOGS/apt-install.log); install it by hand and re-run make"
 		fi
 		info "installed $p"
 	done
+}
+
+# install_backport PKG: download PKG alone from its suite with a private
+# apt configuration and install it with dpkg.  Its dependencies must be on
+# the machine already (linux-source-7.3: binutils, xz-utils).
+APT_PRIVATE=${APT_PRIVATE:-/var/cache/ppc-kvm-series/apt}
+install_backport() {
+	local p=$1 suite dir o deb
+	suite=$(backport_suite "$p")
+	dir=$APT_PRIVATE/$suite
+	mkdir -p "$dir/lists/partial" "$dir/archives/partial" || {
+		echo "error: cannot create $dir; make it writable and re-run make" >&2; return 1; }
+	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $suite main" >"$dir/sources.list"
+	: >"$dir/status"
+	o=(-o Dir::Etc::sourcelist="$dir/sources.list" -o Dir::Etc::sourceparts=-
+		-o Dir::State::Lists="$dir/lists" -o Dir::State::status="$dir/status"
+		-o Dir::Cache="$dir" -o Dir::Cache::archives="$dir/archives"
+		-o Debug::NoLocking=1 -o APT::Sandbox::User=root)
+	if ! apt-get "${o[@]}" update >"$LOGS/apt-$suite.log" 2>&1; then
+		echo "error: apt-get update of Debian $suite failed (see $LOGS/apt-$suite.log): $p comes from there; check the network and debian-archive-keyring, then re-run make" >&2
+		return 1
+	fi
+	rm -f "$dir"/archives/"$p"_*.deb
+	if ! (cd "$dir/archives" && apt-get "${o[@]}" download "$p") >>"$LOGS/apt-$suite.log" 2>&1; then
+		echo "error: Debian $suite has no $p to download (see $LOGS/apt-$suite.log); install $p by hand (dpkg -i) and re-run make" >&2
+		return 1
+	fi
+	deb=$(ls "$dir"/archives/"$p"_*.deb | head -1)
+	if ! dpkg -i "$deb" >>"$LOGS/apt-install.log" 2>&1; then
+		echo "error: dpkg -i $deb failed (see $LOGS/apt-install.log); fix what it names and re-run make" >&2
+		return 1
+	fi
+	info "installed $p $(dpkg-query -W -f='${Version}' "$p") from Debian $suite (only this package)"
 }
 
 # ---------------------------------------------------------------- base
@@ -104,6 +163,9 @@ do_base() {
 	[ -f "$TARBALL" ] || die "$TARBALL missing: run 'make deps' (apt-get install $PKG)"
 	pkgver=$(dpkg-query -W -f='${Version}' $PKG 2>/dev/null)
 	if [ -d "$KTREE/.git" ] && git -C "$KTREE" rev-parse -q --verify base >/dev/null; then
+		if ! git -C "$KTREE" log -1 --format=%s base | grep -qF " $PKG "; then
+			die "$KTREE holds another base ($(git -C "$KTREE" log -1 --format=%s base)), not $PKG: 'make distclean' to move to Linux $KVER, or run with KVER= that tree's version"
+		fi
 		git -C "$KTREE" rev-parse base >"$STATE/base"
 		info "base: $(git -C "$KTREE" log -1 --format=%s base)"
 		if ! git -C "$KTREE" log -1 --format=%B base | grep -qF "$pkgver"; then
@@ -300,6 +362,48 @@ do_check_export() {
 	return $rc
 }
 
+# ---------------------------------------------------------------- stable
+# The fixes of the series (a Fixes: tag) go to the stable trees.  Check,
+# without building, that each applies in series order to Debian's
+# linux-source-$STABLE_KVER (the LTS users are on), as git am would take
+# it there; report those that need a backport.
+do_stable_check() {
+	local pkg=linux-source-$STABLE_KVER tar dir pkgver p n=0 bad=0
+	tar=/usr/src/$pkg.tar.xz
+	dir=$BUILD/stable-$STABLE_KVER
+	[ -f "$tar" ] || die "$tar missing: run 'make deps' (apt-get install $pkg)"
+	pkgver=$(dpkg-query -W -f='${Version}' "$pkg" 2>/dev/null)
+	if [ ! -d "$dir/.git" ] || [ "$(git -C "$dir" log -1 --format=%s base 2>/dev/null)" != "stable base: $pkg $pkgver" ]; then
+		info "unpacking $tar for the stable check"
+		rm -rf "$dir" "$dir.unpack"
+		mkdir -p "$dir.unpack"
+		tar -xJf "$tar" -C "$dir.unpack" --strip-components=1 ||
+			die "could not unpack $tar (disk full?); free space and re-run"
+		(cd "$dir.unpack" && git init -q . && git add -A -f . &&
+			git -c user.name="$PROJECT_NAME" -c user.email="$PROJECT_EMAIL" \
+				commit -q -m "stable base: $pkg $pkgver" && git tag base) ||
+			die "could not make a git tree of $tar in $dir.unpack; re-run"
+		mv "$dir.unpack" "$dir"
+	fi
+	git -C "$dir" am --abort >/dev/null 2>&1
+	git -C "$dir" checkout -q -f --detach base && git -C "$dir" clean -q -fdx ||
+		die "could not reset $dir; remove it and re-run"
+	while read -r p; do
+		grep -q '^Fixes: ' "$TOP/patches/$p" || continue
+		n=$((n + 1))
+		if git -C "$dir" -c user.name="$PROJECT_NAME" -c user.email="$PROJECT_EMAIL" \
+			am -q "$TOP/patches/$p" >"$LOGS/stable-$p.log" 2>&1; then
+			result PASS "stable:$p" "applies to $pkg $pkgver"
+		else
+			git -C "$dir" am --abort >/dev/null 2>&1
+			result SKIP "stable:$p" "does not apply to $pkg $pkgver: needs a backport for $STABLE_KVER.y (see $LOGS/stable-$p.log)"
+			bad=$((bad + 1))
+		fi
+	done < <(series_list)
+	git -C "$dir" checkout -q -f --detach base
+	info "stable: $n patches with Fixes:, $((n - bad)) apply to $pkg $pkgver, $bad need a backport"
+}
+
 # ---------------------------------------------------------------- results
 # result PASS|FAIL|SKIP NAME [REASON]
 result() {
@@ -349,7 +453,7 @@ inputs_key() {
 		base_rev
 		series_hash
 		cat "$TOP"/config-fragments/* "$TOP"/scripts/harness.sh \
-			"$TOP"/kselftests/run-vm.sh "$TOP"/kselftests/init.c \
+			"$TOP"/kselftests/run-vm.sh "$TOP"/kselftests/init.c "$TOP"/kselftests/known-splats \
 			"$TOP"/kselftests/test-power 2>/dev/null
 		for c in powerpc64le-linux-gnu-gcc powerpc64-linux-gnu-gcc powerpc-linux-gnu-gcc qemu-system-ppc64; do
 			"$c" --version 2>/dev/null | head -1
@@ -389,7 +493,8 @@ remember() {
 CONFIGS="ppc64le:powerpc64le-linux-gnu-:ppc64le-kvm.config,debug.config
 ppc64-be:powerpc64-linux-gnu-:ppc64-be-kvm.config
 e500mc64:powerpc64-linux-gnu-:e500mc64-kvm.config
-e500mc32:powerpc-linux-gnu-:e500mc32-kvm.config"
+e500mc32:powerpc-linux-gnu-:e500mc32-kvm.config
+pmac32:powerpc-linux-gnu-:pmac32-kvm.config"
 
 # Not in the bisect matrix: the kernel 'make bench' times, without the
 # lock debugging of debug.config, which would dominate what it measures.
@@ -523,6 +628,32 @@ w1_gate() {
 }
 
 # ---------------------------------------------------------------- bisect
+# deps_index NAME: every file of the tree that an object of config NAME
+# was built from, as kbuild's .cmd files record it (the source and every
+# header fixdep found), relative to the tree.
+deps_index() {
+	find "$BUILD/out/$1" -name '.*.cmd' -print0 |
+		xargs -0 grep -ohE "$KTREE/[^ :\\)]+" | sed "s|^$KTREE/||" |
+		sort -u >"$STATE/deps-$1.tmp" && mv "$STATE/deps-$1.tmp" "$STATE/deps-$1"
+}
+
+# untouched_config NAME TOUCHED: true when no object of config NAME
+# depends on any file in TOUCHED and none of them is build machinery, so
+# that the build at this prefix is the build at the one before.
+untouched_config() {
+	local name=$1 f
+	[ -s "$STATE/deps-$name" ] && [ "$(cat "$STATE/bisect-$name" 2>/dev/null)" = ok ] || return 1
+	for f in $2; do
+		case "$f" in
+		tools/* | Documentation/* | MAINTAINERS) continue ;;
+		scripts/* | */Makefile* | Makefile* | */Kbuild* | Kbuild* | */Kconfig* | Kconfig* | arch/powerpc/configs/*)
+			return 1 ;;
+		esac
+		grep -qxF "$f" "$STATE/deps-$name" && return 1
+	done
+	return 0
+}
+
 # Build every prefix of the series in every config, and the selftests.
 do_bisect() {
 	local base names commits i c name t0 table log warn touched rc=0 cells
@@ -574,7 +705,14 @@ do_bisect() {
 				printf ' %-9s' "ok=" >>"$table"
 				continue
 			fi
+			if [ "$i" != 0 ] && untouched_config "$name" "$touched"; then
+				result PASS "bisect:$label:$name" "no object of $name depends on the files it touches: build unchanged"
+				info "[$name] ok (no object depends on the touched files)"
+				printf ' %-9s' "ok-" >>"$table"
+				continue
+			fi
 			if build_kernel "$name" >/dev/null 2>&1; then
+				deps_index "$name"
 				warn=""
 				for f in $touched; do
 					grep -F "$f" "$log" | grep -q 'warning:' && warn="$warn $f"
@@ -789,8 +927,17 @@ cached_run() {
 }
 
 # ---------------------------------------------------------------- summary
+print_stage_times() {
+	[ -n "$RUN_ID" ] && [ -f "$BUILD/stage-times" ] || return 0
+	grep -q "^$RUN_ID " "$BUILD/stage-times" || return 0
+	echo "stage times (this run, wall clock $(($(date +%s) - RUN_ID))s):"
+	sed -n "s/^$RUN_ID //p" "$BUILD/stage-times" |
+		awk -F'|' '{ printf "  %-24s %6ds  %5.1f min\n", $1, $2, $2 / 60 }'
+}
+
 do_summary() {
 	local f=$RESULTS/all p fl s
+	print_stage_times
 	[ -f "$f" ] || { echo "0 passed, 0 failed"; return 1; }
 	p=$(grep -c '^PASS ' "$f")
 	fl=$(grep -c '^FAIL ' "$f")
@@ -820,6 +967,7 @@ build) stage "build ${1:-ppc64le}" do_build "$@" ;;
 selftests) stage selftests do_selftests ;;
 bisect) stage bisect cached_run bisect do_bisect bisect-table ;;
 bench) stage bench do_bench ;;
+stable-check) stage stable-check do_stable_check ;;
 test-power) stage test-power cached_run test-power do_test_power test-power-table ;;
 cover)
 	if out=$("$TOP/scripts/cover.sh" check 2>&1); then
