@@ -363,7 +363,8 @@ do_check_export() {
 }
 
 # ---------------------------------------------------------------- stable
-# The fixes of the series (a Fixes: tag) go to the stable trees.  Check,
+# The fixes of the series (a Fixes: tag or Cc: stable) go to the stable
+# trees.  Check,
 # without building, that each applies in series order to Debian's
 # linux-source-$STABLE_KVER (the LTS users are on), as git am would take
 # it there; report those that need a backport.
@@ -389,7 +390,7 @@ do_stable_check() {
 	git -C "$dir" checkout -q -f --detach base && git -C "$dir" clean -q -fdx ||
 		die "could not reset $dir; remove it and re-run"
 	while read -r p; do
-		grep -q '^Fixes: ' "$TOP/patches/$p" || continue
+		grep -qiE '^(Fixes: |Cc: stable@)' "$TOP/patches/$p" || continue
 		n=$((n + 1))
 		if git -C "$dir" -c user.name="$PROJECT_NAME" -c user.email="$PROJECT_EMAIL" \
 			am -q "$TOP/patches/$p" >"$LOGS/stable-$p.log" 2>&1; then
@@ -401,7 +402,7 @@ do_stable_check() {
 		fi
 	done < <(series_list)
 	git -C "$dir" checkout -q -f --detach base
-	info "stable: $n patches with Fixes:, $((n - bad)) apply to $pkg $pkgver, $bad need a backport"
+	info "stable: $n patches with Fixes: or Cc: stable, $((n - bad)) apply to $pkg $pkgver, $bad need a backport"
 }
 
 # ---------------------------------------------------------------- results
@@ -416,6 +417,8 @@ result() {
 # SPDX check runs (Debian's python3, which has ply; a pyenv one may not).
 # FILE_PATH_CHANGES ("does MAINTAINERS need updating?") is answered by
 # MAINTAINERS.snippet, which 'make mail' merges for get_maintainer.pl.
+# UNKNOWN_COMMIT_ID: the base is a source package without history, so
+# checkpatch cannot look up a Fixes: id; those are checked by hand.
 # Besides, no line of a patch file may end in white space, context
 # included: some reviewers' tools check the file as text.
 do_checkpatch() {
@@ -423,7 +426,7 @@ do_checkpatch() {
 	[ -x "$KTREE/scripts/checkpatch.pl" ] || die "no kernel tree: run 'make base'"
 	while read -r p; do
 		out=$(cd "$KTREE" && PATH=/usr/bin:$PATH scripts/checkpatch.pl \
-			--strict -q --ignore FILE_PATH_CHANGES "$TOP/patches/$p" 2>&1)
+			--strict -q --ignore FILE_PATH_CHANGES,UNKNOWN_COMMIT_ID "$TOP/patches/$p" 2>&1)
 		if [ $? = 0 ] && [ -z "$out" ]; then
 			result PASS "checkpatch:$p"
 		else
