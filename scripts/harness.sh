@@ -635,11 +635,20 @@ w1_gate() {
 # was built from, as kbuild's .cmd files record it (the source and every
 # header fixdep found), relative to the tree.
 deps_index() {
-	find "$BUILD/out/$1" -name '.*.cmd' -print0 |
-		xargs -0 grep -ohE "$KTREE/[^ :\\)]+" | sed "s|^$KTREE/||" |
-		sort -u >"$STATE/deps-$1.tmp" && mv "$STATE/deps-$1.tmp" "$STATE/deps-$1"
+	local out=$BUILD/out/$1
+	# Paths are absolute or, through ccache's CCACHE_BASEDIR, relative to
+	# the output directory.
+	find "$out" -name '.*.cmd' -print0 | xargs -0 cat | OUT=$out KTREE=$KTREE python3 -c '
+import os, re, sys
+out, ktree = os.environ["OUT"], os.path.realpath(os.environ["KTREE"])
+seen = set()
+for tok in re.findall(r"[^\s:\\()$]+\.(?:[chS]|lds|dts|dtsi)\b", sys.stdin.read()):
+    p = os.path.normpath(os.path.join(out, tok))
+    if p.startswith(ktree + "/"):
+        seen.add(p[len(ktree) + 1:])
+print("\n".join(sorted(seen)))
+' >"$STATE/deps-$1.tmp" && mv "$STATE/deps-$1.tmp" "$STATE/deps-$1"
 }
-
 # untouched_config NAME TOUCHED: true when no object of config NAME
 # depends on any file in TOUCHED and none of them is build machinery, so
 # that the build at this prefix is the build at the one before.
