@@ -206,9 +206,39 @@ main() {
 	t0=$(date +%s)
 	echo "=== vm: start ($(date -u +%H:%M:%S))"
 	build_initramfs
-	for h in $HOSTS; do
-		boot "$h"
-	done
+	# A run whose results all passed or skipped is replayed while the
+	# kernel, the initramfs, this runner and QEMU are the same (the main
+	# run only; NO_CACHE=1 runs it again).
+	local key cache=$BUILD/state/vm-cache mark
+	key=$({
+		cat "$VMLINUX" "$INITRAMFS/initramfs.cpio" "$0" "$TOP/kselftests/known-splats"
+		echo "$HOSTS|$FLAVORS|$ONLY|$ARGS|$TEST_TIMEOUT"
+		"$QEMU" --version | head -1
+	} | sha256sum | cut -c1-32)
+	mkdir -p "$RESULTS" "$BUILD/state"
+	touch "$RESULTS/all"
+	if [ -z "$TAG" ] && [ -z "$NO_CACHE" ] && [ -f "$cache" ] && [ "$(head -1 "$cache")" = "$key" ]; then
+		local when
+		when=$(sed -n 2p "$cache")
+		echo "  kernel, initramfs and runner unchanged since $when: replaying those results (NO_CACHE=1 boots again)"
+		tail -n +3 "$cache" | while read -r v n r; do
+			result "$v" "$n" "${r:+$r; }unchanged since $when"
+		done | grep -c . | sed 's/^/  replayed /; s/$/ results/'
+	else
+		mark=$(wc -l <"$RESULTS/all")
+		for h in $HOSTS; do
+			boot "$h"
+		done
+		if [ -z "$TAG" ] && ! tail -n +"$((mark + 1))" "$RESULTS/all" | grep -q '^FAIL '; then
+			{
+				echo "$key"
+				date -u '+%Y-%m-%d %H:%M UTC'
+				tail -n +"$((mark + 1))" "$RESULTS/all"
+			} >"$cache"
+		elif [ -z "$TAG" ]; then
+			rm -f "$cache"
+		fi
+	fi
 	echo "=== vm: done in $(($(date +%s) - t0))s"
 	# The boots of test-power and bench (TAG set) count as theirs.
 	[ -n "$RUN_ID" ] && [ -z "$TAG" ] && echo "$RUN_ID vm|$(($(date +%s) - t0))" >>"$BUILD/stage-times"

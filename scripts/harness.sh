@@ -106,11 +106,24 @@ do_deps() {
 	if ! apt-get update >"$LOGS/apt-update.log" 2>&1; then
 		die "apt-get update failed (no network or broken sources? see $LOGS/apt-update.log); fix it and re-run make"
 	fi
+	local plain=""
 	for p in $missing; do
 		if [ -n "$(backport_suite "$p")" ]; then
 			install_backport "$p" || exit 1
-			continue
+		else
+			plain="$plain $p"
 		fi
+	done
+	[ -n "$plain" ] || return 0
+	# One apt-get for all of them (one resolution, one download); if that
+	# fails, one at a time, to name the package that cannot be had.
+	# shellcheck disable=SC2086
+	if DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+		$plain >>"$LOGS/apt-install.log" 2>&1; then
+		info "installed$plain"
+		return 0
+	fi
+	for p in $plain; do
 		if ! DEBIAN_FRONTEND=noninteractive apt-get install -y \
 			--no-install-recommends "$p" >>"$LOGS/apt-install.log" 2>&1; then
 			die "apt-get install $p failed (see $LOGS/apt-install.log); install it by hand and re-run make"
@@ -374,15 +387,25 @@ do_stable_check() {
 	dir=$BUILD/stable-$STABLE_KVER
 	[ -f "$tar" ] || die "$tar missing: run 'make deps' (apt-get install $pkg)"
 	pkgver=$(dpkg-query -W -f='${Version}' "$pkg" 2>/dev/null)
-	if [ ! -d "$dir/.git" ] || [ "$(git -C "$dir" log -1 --format=%s base 2>/dev/null)" != "stable base: $pkg $pkgver" ]; then
-		info "unpacking $tar for the stable check"
+	# Only the files the fixes change are unpacked: git am needs no more.
+	local files fh
+	files=$(while read -r p; do
+		grep -qiE '^(Fixes: |Cc: stable@)' "$TOP/patches/$p" && sed -n 's|^--- a/||p' "$TOP/patches/$p"
+	done < <(series_list) | sort -u)
+	fh=$(echo "$files" | sha256sum | cut -c1-12)
+	if [ ! -d "$dir/.git" ] || [ "$(git -C "$dir" log -1 --format=%s base 2>/dev/null)" != "stable base: $pkg $pkgver ($fh)" ]; then
+		info "unpacking from $tar the $(echo "$files" | grep -c .) files the fixes change"
 		rm -rf "$dir" "$dir.unpack"
 		mkdir -p "$dir.unpack"
-		tar -xJf "$tar" -C "$dir.unpack" --strip-components=1 ||
-			die "could not unpack $tar (disk full?); free space and re-run"
+		# A file missing from the tarball is for git am to report.
+		# shellcheck disable=SC2046
+		tar -xJf "$tar" -C "$dir.unpack" --strip-components=1 \
+			$(echo "$files" | sed "s|^|$pkg/|") 2>"$LOGS/stable-unpack.log"
+		[ -n "$(ls -A "$dir.unpack")" ] || [ -z "$files" ] ||
+			die "could not unpack $tar (disk full? see $LOGS/stable-unpack.log); free space and re-run"
 		(cd "$dir.unpack" && git init -q . && git add -A -f . &&
 			git -c user.name="$PROJECT_NAME" -c user.email="$PROJECT_EMAIL" \
-				commit -q -m "stable base: $pkg $pkgver" && git tag base) ||
+				commit -q --allow-empty -m "stable base: $pkg $pkgver ($fh)" && git tag base) ||
 			die "could not make a git tree of $tar in $dir.unpack; re-run"
 		mv "$dir.unpack" "$dir"
 	fi
@@ -424,11 +447,19 @@ result() {
 do_checkpatch() {
 	local p rc=0 out ws
 	[ -x "$KTREE/scripts/checkpatch.pl" ] || die "no kernel tree: run 'make base'"
+	local key cp_sum
+	cp_sum=$(cat "$KTREE/scripts/checkpatch.pl" "$KTREE/scripts/spelling.txt" 2>/dev/null | sha256sum | cut -c1-32)
+	mkdir -p "$STATE/checkpatch"
 	while read -r p; do
-		out=$(cd "$KTREE" && PATH=/usr/bin:$PATH scripts/checkpatch.pl \
-			--strict -q --ignore FILE_PATH_CHANGES,UNKNOWN_COMMIT_ID "$TOP/patches/$p" 2>&1)
-		if [ $? = 0 ] && [ -z "$out" ]; then
+		# A patch file checkpatch passed is not checked again.
+		key=$( (cat "$TOP/patches/$p"; echo "$cp_sum") | sha256sum | cut -c1-32)
+		if [ -z "$NO_CACHE" ] && [ -f "$STATE/checkpatch/$key" ]; then
+			result PASS "checkpatch:$p" "unchanged since $(cat "$STATE/checkpatch/$key")"
+		elif out=$(cd "$KTREE" && PATH=/usr/bin:$PATH scripts/checkpatch.pl \
+			--strict -q --ignore FILE_PATH_CHANGES,UNKNOWN_COMMIT_ID "$TOP/patches/$p" 2>&1) &&
+			[ -z "$out" ]; then
 			result PASS "checkpatch:$p"
+			date -u '+%Y-%m-%d %H:%M UTC' >"$STATE/checkpatch/$key"
 		else
 			echo "$out" | sed 's/^/    /' | head -40
 			result FAIL "checkpatch:$p"
@@ -666,9 +697,83 @@ untouched_config() {
 	return 0
 }
 
+# kernel_key NAME COMMIT: what a build of config NAME at COMMIT is made
+# from: the tree, the fragments and the compiler.
+kernel_key() {
+	local line cross frags
+	line=$(config_line "$1") || die "unknown config $1"
+	cross=$(echo "$line" | cut -d: -f2)
+	frags=$(echo "$line" | cut -d: -f3 | tr ',' ' ')
+	{
+		echo "$1"
+		git -C "$KTREE" rev-parse "$2^{tree}"
+		# shellcheck disable=SC2086
+		(cd "$TOP/config-fragments" && cat $frags)
+		"${cross}gcc" --version 2>/dev/null | head -1
+	} | sha256sum | cut -c1-24
+}
+
+# The ppc64le kernels the bisect built, by kernel_key, for test-power:
+# it boots them instead of building each prefix again.
+VMCACHE=$BUILD/out/vmlinux-cache
+save_vmlinux() {
+	mkdir -p "$VMCACHE"
+	cp "$BUILD/out/$1/vmlinux" "$VMCACHE/$2.tmp" && mv "$VMCACHE/$2.tmp" "$VMCACHE/$2"
+}
+
+# A bisect cell (one config at one prefix) that passed is not built again
+# while what decides it is the same: the config's kernel_key at the prefix,
+# the tree of the prefix before it (the touched files), and the code of the
+# functions that build and judge it.  Its deps index is kept with it, so
+# that the next prefix can still be judged by untouched_config.
+CELLS=$STATE/cells
+cell_key() {
+	{
+		kernel_key "$1" "$2"
+		echo "${3:-base}"
+		declare -f build_kernel build_selftests extra_warnings w1_gate untouched_config deps_index
+	} | sha256sum | cut -c1-32
+}
+# cell_save KEY NAME VERDICT FIRST-RESULT-LINE
+cell_save() {
+	local key=$1 name=$2 verdict=$3 mark=$4 dh
+	mkdir -p "$CELLS" "$STATE/depsdb"
+	dh=-
+	if [ -s "$STATE/deps-$name" ]; then
+		dh=$(sha256sum <"$STATE/deps-$name" | cut -c1-32)
+		[ -f "$STATE/depsdb/$dh" ] || cp "$STATE/deps-$name" "$STATE/depsdb/$dh"
+	fi
+	{
+		echo "$verdict $dh $(date -u '+%Y-%m-%d %H:%M UTC')"
+		tail -n +"$((mark + 1))" "$RESULTS/all"
+	} >"$CELLS/$key"
+	[ -f "$STATE/w1-base-$name" ] && cp "$STATE/w1-base-$name" "$CELLS/$key.w1"
+	return 0
+}
+# cell_replay KEY NAME PREFIX: replay a saved cell; false if there is none.
+cell_replay() {
+	local key=$1 name=$2 i=$3 verdict dh when
+	[ -z "$NO_CACHE" ] && [ -f "$CELLS/$key" ] || return 1
+	read -r verdict dh when <"$CELLS/$key"
+	if [ "$dh" != - ]; then
+		[ -f "$STATE/depsdb/$dh" ] || return 1
+		cp "$STATE/depsdb/$dh" "$STATE/deps-$name"
+	fi
+	if [ "$i" = 0 ]; then
+		[ -f "$CELLS/$key.w1" ] || return 1
+		cp "$CELLS/$key.w1" "$STATE/w1-base-$name"
+	fi
+	echo ok >"$STATE/bisect-$name"
+	tail -n +2 "$CELLS/$key" | while read -r v n r; do
+		result "$v" "$n" "${r:+$r; }unchanged since $when"
+	done >/dev/null
+	CELL_VERDICT=$verdict
+}
+
 # Build every prefix of the series in every config, and the selftests.
 do_bisect() {
 	local base names commits i c name t0 table log warn touched rc=0 cells
+	local ptree ckey mark vkey prev_vkey="" replayed=0 built=0 keys="" f
 	base=$(base_rev)
 	restore_branch
 	tree_dirty && die "kernel tree $KTREE has uncommitted edits: commit or stash them before 'make bisect'"
@@ -694,12 +799,19 @@ do_bisect() {
 			c=$base
 			label="(base)"
 			touched=""
+			ptree=""
 		else
 			c=${commits[$((i - 1))]}
 			label=$(series_list | sed -n "${i}p")
 			touched=$(git -C "$KTREE" diff-tree --no-commit-id --name-only -r "$c")
+			ptree=$(git -C "$KTREE" rev-parse "$c^^{tree}")
 		fi
 		git -C "$KTREE" checkout -q --detach "$c" || die "checkout of $c failed in $KTREE"
+		# The files the patch touches are rebuilt (and their warnings seen)
+		# even when the tree last built had them as they are here.
+		for f in $touched; do
+			[ -f "$KTREE/$f" ] && touch "$KTREE/$f"
+		done
 		printf '%-60s' "$(echo "$label" | cut -c1-60)" >>"$table"
 		echo "--- bisect [$i/${#commits[@]}] $label"
 		# A patch that touches nothing outside tools/ leaves every kernel
@@ -711,19 +823,46 @@ do_bisect() {
 		for name in $names; do
 			t0=$(date +%s)
 			log=$LOGS/build-$name.log
+			ckey=$(cell_key "$name" "$c" "$ptree")
+			vkey=""
+			if [ "$name" = ppc64le ]; then
+				vkey=$(kernel_key "$name" "$c")
+				keys="$keys $vkey"
+			fi
+			mark=$(wc -l <"$RESULTS/all")
+			if cell_replay "$ckey" "$name" "$i"; then
+				replayed=$((replayed + 1))
+				info "[$name] $CELL_VERDICT (unchanged since an earlier run)"
+				printf ' %-9s' "$CELL_VERDICT" >>"$table"
+				prev_vkey=${vkey:-$prev_vkey}
+				continue
+			fi
 			if [ -z "$kernel_touched" ] && [ "$(cat "$STATE/bisect-$name" 2>/dev/null)" = ok ]; then
 				result PASS "bisect:$label:$name" "touches only tools/: kernel build unchanged"
 				info "[$name] ok (only tools/ touched)"
 				printf ' %-9s' "ok=" >>"$table"
+				cell_save "$ckey" "$name" "ok=" "$mark"
+				if [ -n "$vkey" ] && [ -f "$VMCACHE/$prev_vkey" ]; then
+					ln -f "$VMCACHE/$prev_vkey" "$VMCACHE/$vkey"
+				fi
+				prev_vkey=${vkey:-$prev_vkey}
 				continue
 			fi
 			if [ "$i" != 0 ] && untouched_config "$name" "$touched"; then
 				result PASS "bisect:$label:$name" "no object of $name depends on the files it touches: build unchanged"
 				info "[$name] ok (no object depends on the touched files)"
 				printf ' %-9s' "ok-" >>"$table"
+				cell_save "$ckey" "$name" "ok-" "$mark"
+				if [ -n "$vkey" ] && [ -f "$VMCACHE/$prev_vkey" ]; then
+					ln -f "$VMCACHE/$prev_vkey" "$VMCACHE/$vkey"
+				fi
+				prev_vkey=${vkey:-$prev_vkey}
 				continue
 			fi
+			built=$((built + 1))
 			if build_kernel "$name" >/dev/null 2>&1; then
+				[ -n "$vkey" ] && save_vmlinux "$name" "$vkey"
+				prev_vkey=${vkey:-$prev_vkey}
 				deps_index "$name"
 				warn=""
 				for f in $touched; do
@@ -739,6 +878,7 @@ do_bisect() {
 				fi
 				echo ok >"$STATE/bisect-$name"
 				w1_gate "$i" "$name" "$label" "$touched" "$cfiles" || { cells=W1; rc=1; }
+				[ "$cells" = ok ] && cell_save "$ckey" "$name" ok "$mark"
 			else
 				echo fail >"$STATE/bisect-$name"
 				cells=FAIL
@@ -749,11 +889,18 @@ do_bisect() {
 			info "[$name] $cells ($(($(date +%s) - t0))s)"
 			printf ' %-9s' "$cells" >>"$table"
 		done
+		ckey=$({ echo selftests; git -C "$KTREE" rev-parse "$c^{tree}"; declare -f build_selftests; } |
+			sha256sum | cut -c1-32)
+		mark=$(wc -l <"$RESULTS/all")
 		if [ "$i" = 0 ]; then
 			printf ' %-9s' "-" >>"$table"
+		elif cell_replay "$ckey" selftests "$i"; then
+			replayed=$((replayed + 1))
+			printf ' %-9s' ok >>"$table"
 		elif build_selftests "$BUILD/selftests-bisect" >/dev/null 2>&1; then
 			result PASS "bisect:$label:selftests"
 			printf ' %-9s' ok >>"$table"
+			cell_save "$ckey" selftests ok "$mark"
 		else
 			cp "$LOGS/selftests.log" "$LOGS/bisect-fail-$i-selftests.log"
 			result FAIL "bisect:$label:selftests" "see $LOGS/bisect-fail-$i-selftests.log"
@@ -764,7 +911,13 @@ do_bisect() {
 	done
 	git -C "$KTREE" checkout -q "$orig"
 	trap - EXIT
+	# Keep the kernels of this series only.
+	for f in "$VMCACHE"/*; do
+		[ -f "$f" ] || continue
+		case " $keys " in *" ${f##*/} "*) ;; *) rm -f "$f" ;; esac
+	done
 	cat "$table"
+	info "$built builds run, $replayed cells unchanged since an earlier run (NO_CACHE=1 re-runs them)"
 	return $rc
 }
 
@@ -792,7 +945,7 @@ commit_of() {
 # a patch that must not change behaviour).
 do_test_power() {
 	local base map=$TOP/kselftests/test-power orig line subject test host fl
-	local commit prev rc=0 before after n=0 table expect want
+	local commit prev rc=0 before after n=0 table expect want lkey when
 	start_series_walk test-power
 	table=$RESULTS/test-power-table
 	mkdir -p "$RESULTS"
@@ -807,6 +960,23 @@ do_test_power() {
 			continue
 		fi
 		prev=$(git -C "$KTREE" rev-parse "$commit^")
+		# A line that passed is not run again while its two kernels, the
+		# test program and the VM runner are the same.
+		lkey=$({
+			kernel_key ppc64le "$prev"
+			kernel_key ppc64le "$commit"
+			echo "$test|$host|$fl|${expect:-fix}"
+			cat "$SELFTESTS_OUT/$test" "$TOP/kselftests/run-vm.sh" "$TOP/kselftests/init.c" \
+				"$TOP/kselftests/known-splats" 2>/dev/null
+			qemu-system-ppc64 --version 2>/dev/null | head -1
+			declare -f power_run
+		} | sha256sum | cut -c1-32)
+		if [ -z "$NO_CACHE" ] && [ -f "$STATE/power/$lkey" ]; then
+			read -r before after when <"$STATE/power/$lkey"
+			printf '%-64s %-28s %-8s %-8s\n' "$(echo "$subject" | cut -c1-64)" "$test" "$before" "$after" >>"$table"
+			result PASS "test-power:$subject" "$test: $before before, $after at the patch; unchanged since $when"
+			continue
+		fi
 		before=$(power_run "$prev" "$test" "$host" "$fl" before)
 		after=$(power_run "$commit" "$test" "$host" "$fl" at)
 		printf '%-64s %-28s %-8s %-8s\n' "$(echo "$subject" | cut -c1-64)" "$test" "$before" "$after" >>"$table"
@@ -815,6 +985,8 @@ do_test_power() {
 		*) want=fail ;;
 		esac
 		if [ "$before" = "$want" ] && [ "$after" = pass ]; then
+			mkdir -p "$STATE/power"
+			echo "$before $after $(date -u '+%Y-%m-%d %H:%M UTC')" >"$STATE/power/$lkey"
 			if [ "$want" = pass ]; then
 				result PASS "test-power:$subject" "$test passes before and at the patch (no change intended)"
 			else
@@ -834,11 +1006,16 @@ do_test_power() {
 
 # power_run COMMIT TEST HOST FLAVORS TAG: pass or fail of TEST on COMMIT.
 power_run() {
-	local c=$1 test=$2 host=$3 fl=$4 tag=$5 res
-	git -C "$KTREE" checkout -q --detach "$c" || { echo error; return; }
-	build_kernel ppc64le >"$LOGS/test-power-build.log" 2>&1 || { echo build-fail; return; }
-	cp "$BUILD/out/ppc64le/vmlinux" "$BUILD/out/vmlinux.power"
-	res=$(RESULTS=$BUILD/power-results VMLINUX=$BUILD/out/vmlinux.power \
+	local c=$1 test=$2 host=$3 fl=$4 tag=$5 res key vm
+	key=$(kernel_key ppc64le "$c")
+	vm=$VMCACHE/$key
+	if [ ! -f "$vm" ]; then
+		# Not built by a bisect of this series: build it here.
+		git -C "$KTREE" checkout -q --detach "$c" || { echo error; return; }
+		build_kernel ppc64le >"$LOGS/test-power-build.log" 2>&1 || { echo build-fail; return; }
+		save_vmlinux ppc64le "$key"
+	fi
+	res=$(RESULTS=$BUILD/power-results VMLINUX=$vm \
 		HOSTS=$host FLAVORS=$fl ONLY=$test TAG="power-$tag" \
 		"$TOP/kselftests/run-vm.sh" all 2>&1 | grep -E '^  (PASS|FAIL|SKIP) kvm:' | grep -v host-kernel-clean)
 	if echo "$res" | grep -q '^  FAIL'; then
