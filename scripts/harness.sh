@@ -548,6 +548,11 @@ build_kernel() {
 	export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
 	# Paths relative to the checkout: a clone elsewhere hits the cache too.
 	export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$TOP} CCACHE_NOHASHDIR=true
+	# Depend mode: a miss runs the compiler once, as without ccache,
+	# instead of the preprocessor and then the compiler (a cold kernel
+	# build of kernel/ and mm/ here: 138 s in the default mode, 94 s in
+	# depend mode, 92 s without ccache).
+	export CCACHE_DEPEND=${CCACHE_DEPEND:-true}
 	make_args=(-C "$KTREE" O="$out" ARCH=powerpc CROSS_COMPILE="$cross"
 		CC="ccache ${cross}gcc" -j"$JOBS")
 	fhash=$(cd "$TOP/config-fragments" && cat $frags | sha256sum | cut -c1-16)
@@ -587,6 +592,11 @@ build_selftests() {
 	export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
 	# Paths relative to the checkout: a clone elsewhere hits the cache too.
 	export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$TOP} CCACHE_NOHASHDIR=true
+	# Depend mode: a miss runs the compiler once, as without ccache,
+	# instead of the preprocessor and then the compiler (a cold kernel
+	# build of kernel/ and mm/ here: 138 s in the default mode, 94 s in
+	# depend mode, 92 s without ccache).
+	export CCACHE_DEPEND=${CCACHE_DEPEND:-true}
 	mkdir -p "$out" "$hdr" "$LOGS"
 	make -C "$KTREE" O="$BUILD/out/headers" ARCH=powerpc \
 		CROSS_COMPILE=powerpc64le-linux-gnu- INSTALL_HDR_PATH="$hdr" \
@@ -620,19 +630,23 @@ do_selftests() {
 # that config NAME builds with W=1 and sparse (C=2), print their warnings
 # with line numbers removed, one per line.
 extra_warnings() {
-	local name=$1 line cross out f o
+	local name=$1 line cross out f objs="" pat=""
 	shift
 	line=$(config_line "$name")
 	cross=$(echo "$line" | cut -d: -f2)
 	out=$BUILD/out/$name
 	for f in "$@"; do
-		o=${f%.c}.o
-		[ -f "$out/$o" ] || continue
-		make -C "$KTREE" O="$out" ARCH=powerpc CROSS_COMPILE="$cross" \
-			CC="ccache ${cross}gcc" W=1 C=2 "$o" 2>&1 |
-			grep -E "^($KTREE/)?$f:[0-9]+:[0-9]+: (warning|error):" |
-			sed -E "s|^$KTREE/||; s|:[0-9]+:[0-9]+:|:|"
-	done | sort -u
+		[ -f "$out/${f%.c}.o" ] || continue
+		objs="$objs ${f%.c}.o"
+		pat="$pat|$f"
+	done
+	[ -n "$objs" ] || return 0
+	# One make for all of them: each make walks the whole tree first.
+	# shellcheck disable=SC2086
+	make -C "$KTREE" O="$out" ARCH=powerpc CROSS_COMPILE="$cross" \
+		CC="ccache ${cross}gcc" W=1 C=2 -j"$JOBS" $objs 2>&1 |
+		grep -E "^($KTREE/)?(${pat#|}):[0-9]+:[0-9]+: (warning|error):" |
+		sed -E "s|^$KTREE/||; s|:[0-9]+:[0-9]+:|:|" | sort -u
 }
 
 # w1_gate PREFIX CONFIG LABEL TOUCHED CFILES: at the base, record the W=1
