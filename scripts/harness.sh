@@ -442,6 +442,9 @@ result() {
 # MAINTAINERS.snippet, which 'make mail' merges for get_maintainer.pl.
 # UNKNOWN_COMMIT_ID: the base is a source package without history, so
 # checkpatch cannot look up a Fixes: id; those are checked by hand.
+# MISSING_FIXES_TAG ("perhaps it also needs a Fixes: tag?"): a fix for
+# stable whose culprit could not be verified carries no Fixes: tag and
+# says why in its changelog, as stable accepts.
 # Besides, no line of a patch file may end in white space, context
 # included: some reviewers' tools check the file as text.
 do_checkpatch() {
@@ -456,7 +459,7 @@ do_checkpatch() {
 		if [ -z "$NO_CACHE" ] && [ -f "$STATE/checkpatch/$key" ]; then
 			result PASS "checkpatch:$p" "unchanged since $(cat "$STATE/checkpatch/$key")"
 		elif out=$(cd "$KTREE" && PATH=/usr/bin:$PATH scripts/checkpatch.pl \
-			--strict -q --ignore FILE_PATH_CHANGES,UNKNOWN_COMMIT_ID "$TOP/patches/$p" 2>&1) &&
+			--strict -q --ignore FILE_PATH_CHANGES,UNKNOWN_COMMIT_ID,MISSING_FIXES_TAG "$TOP/patches/$p" 2>&1) &&
 			[ -z "$out" ]; then
 			result PASS "checkpatch:$p"
 			date -u '+%Y-%m-%d %H:%M UTC' >"$STATE/checkpatch/$key"
