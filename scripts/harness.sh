@@ -498,6 +498,14 @@ inputs_key() {
 	} | sha256sum | cut -c1-32
 }
 
+# first_reason REASON: REASON without the "unchanged since" of an earlier
+# replay, so that a result replayed twice says it once.
+first_reason() {
+	local r=${1%%unchanged since*}
+	r=${r%; }
+	printf '%s' "$r"
+}
+
 # cached STAGE: replay STAGE's passed results if its inputs are unchanged.
 cached() {
 	local key
@@ -506,6 +514,7 @@ cached() {
 		[ "$(head -1 "$STATE/cache-$1")" = "$key" ] || return 1
 	info "$1: nothing changed since $(sed -n 2p "$STATE/cache-$1"): replaying its result (NO_CACHE=1 re-runs it)"
 	tail -n +4 "$STATE/cache-$1" | while read -r verdict name reason; do
+		reason=$(first_reason "$reason")
 		result "$verdict" "$name" "${reason:+$reason; }unchanged since $(sed -n 2p "$STATE/cache-$1")"
 	done
 	sed -n 3p "$STATE/cache-$1" | tr '|' '\n'
@@ -748,7 +757,7 @@ cell_key() {
 	{
 		kernel_key "$1" "$2"
 		echo "${3:-base}"
-		declare -f build_kernel build_selftests extra_warnings w1_gate untouched_config deps_index
+		declare -f build_kernel build_selftests extra_warnings w1_gate untouched_config deps_index bisect_cell
 	} | sha256sum | cut -c1-32
 }
 # cell_save KEY NAME VERDICT FIRST-RESULT-LINE
@@ -782,9 +791,45 @@ cell_replay() {
 	fi
 	echo ok >"$STATE/bisect-$name"
 	tail -n +2 "$CELLS/$key" | while read -r v n r; do
+		r=$(first_reason "$r")
 		result "$v" "$n" "${r:+$r; }unchanged since $when"
 	done >/dev/null
 	CELL_VERDICT=$verdict
+}
+
+# bisect_cell NAME PREFIX LABEL TOUCHED CFILES VKEY: build config NAME at
+# the checked-out prefix, judge it (warnings in the touched files, W=1 and
+# sparse) and write its verdict to $STATE/par/NAME.verdict.  Runs in a
+# subshell of its own, beside the other configs of the same prefix: its
+# result lines go to $RESULTS (a directory of its own).
+bisect_cell() {
+	local name=$1 i=$2 label=$3 touched=$4 cfiles=$5 vkey=$6 t0 log warn f cells
+	t0=$(date +%s)
+	log=$LOGS/build-$name.log
+	if build_kernel "$name" >/dev/null 2>&1; then
+		[ -n "$vkey" ] && save_vmlinux "$name" "$vkey"
+		deps_index "$name"
+		warn=""
+		for f in $touched; do
+			grep -F "$f" "$log" | grep -q 'warning:' && warn="$warn $f"
+		done
+		if [ -n "$warn" ]; then
+			cells=WARN
+			[ "$i" != 0 ] && result FAIL "bisect:$label:$name" "new warnings in$warn"
+		else
+			cells=ok
+			[ "$i" != 0 ] && result PASS "bisect:$label:$name"
+		fi
+		echo ok >"$STATE/bisect-$name"
+		w1_gate "$i" "$name" "$label" "$touched" "$cfiles" || cells=W1
+	else
+		echo fail >"$STATE/bisect-$name"
+		cells=FAIL
+		cp "$log" "$LOGS/bisect-fail-$i-$name.log"
+		result FAIL "bisect:$label:$name" "see $LOGS/bisect-fail-$i-$name.log"
+	fi
+	info "[$name] $cells ($(($(date +%s) - t0))s)"
+	echo "$cells" >"$STATE/par/$name.verdict"
 }
 
 # Build every prefix of the series in every config, and the selftests.
@@ -837,10 +882,17 @@ do_bisect() {
 		if [ "$i" != 0 ] && ! echo "$touched" | grep -qv '^tools/'; then
 			kernel_touched=""
 		fi
+		# First the cells that need no make (replayed, only tools/ touched,
+		# no object depends on the touched files), then the builds of
+		# this prefix, all at once: each config has its own output
+		# directory, and most of a small build is serial (the tree walk,
+		# the link, sparse), so two cores are kept busy by running them
+		# side by side.
+		declare -A cellv=() ckeys=()
+		local todo="" pdir=$STATE/par pj n_todo
 		for name in $names; do
-			t0=$(date +%s)
-			log=$LOGS/build-$name.log
 			ckey=$(cell_key "$name" "$c" "$ptree")
+			ckeys[$name]=$ckey
 			vkey=""
 			if [ "$name" = ppc64le ]; then
 				vkey=$(kernel_key "$name" "$c")
@@ -850,80 +902,85 @@ do_bisect() {
 			if cell_replay "$ckey" "$name" "$i"; then
 				replayed=$((replayed + 1))
 				info "[$name] $CELL_VERDICT (unchanged since an earlier run)"
-				printf ' %-9s' "$CELL_VERDICT" >>"$table"
+				cellv[$name]=$CELL_VERDICT
 				prev_vkey=${vkey:-$prev_vkey}
 				continue
 			fi
 			if [ -z "$kernel_touched" ] && [ "$(cat "$STATE/bisect-$name" 2>/dev/null)" = ok ]; then
 				result PASS "bisect:$label:$name" "touches only tools/: kernel build unchanged"
 				info "[$name] ok (only tools/ touched)"
-				printf ' %-9s' "ok=" >>"$table"
-				cell_save "$ckey" "$name" "ok=" "$mark"
-				if [ -n "$vkey" ] && [ -f "$VMCACHE/$prev_vkey" ]; then
-					ln -f "$VMCACHE/$prev_vkey" "$VMCACHE/$vkey"
-				fi
-				prev_vkey=${vkey:-$prev_vkey}
-				continue
-			fi
-			if [ "$i" != 0 ] && untouched_config "$name" "$touched"; then
+				cellv[$name]="ok="
+			elif [ "$i" != 0 ] && untouched_config "$name" "$touched"; then
 				result PASS "bisect:$label:$name" "no object of $name depends on the files it touches: build unchanged"
 				info "[$name] ok (no object depends on the touched files)"
-				printf ' %-9s' "ok-" >>"$table"
-				cell_save "$ckey" "$name" "ok-" "$mark"
-				if [ -n "$vkey" ] && [ -f "$VMCACHE/$prev_vkey" ]; then
-					ln -f "$VMCACHE/$prev_vkey" "$VMCACHE/$vkey"
-				fi
-				prev_vkey=${vkey:-$prev_vkey}
+				cellv[$name]="ok-"
+			else
+				todo="$todo $name"
 				continue
 			fi
+			cell_save "$ckey" "$name" "${cellv[$name]}" "$mark"
+			if [ -n "$vkey" ] && [ -f "$VMCACHE/$prev_vkey" ]; then
+				ln -f "$VMCACHE/$prev_vkey" "$VMCACHE/$vkey"
+			fi
+			prev_vkey=${vkey:-$prev_vkey}
+		done
+		# The selftests of this prefix build alongside.
+		local st_key st_todo=""
+		st_key=$({ echo selftests; git -C "$KTREE" rev-parse "$c^{tree}"; declare -f build_selftests; } |
+			sha256sum | cut -c1-32)
+		if [ "$i" = 0 ]; then
+			cellv[selftests]="-"
+		elif cell_replay "$st_key" selftests "$i"; then
+			replayed=$((replayed + 1))
+			cellv[selftests]=ok
+		else
+			st_todo=yes
+		fi
+		n_todo=$(echo $todo | wc -w)
+		pj=$JOBS
+		[ "$n_todo" -gt 1 ] && pj=${PAR_JOBS:-2}
+		rm -rf "$pdir"
+		mkdir -p "$pdir"
+		for name in $todo; do
 			built=$((built + 1))
-			if build_kernel "$name" >/dev/null 2>&1; then
-				[ -n "$vkey" ] && save_vmlinux "$name" "$vkey"
-				prev_vkey=${vkey:-$prev_vkey}
-				deps_index "$name"
-				warn=""
-				for f in $touched; do
-					grep -F "$f" "$log" | grep -q 'warning:' && warn="$warn $f"
-				done
-				if [ -n "$warn" ]; then
-					cells=WARN
-					[ "$i" != 0 ] && result FAIL "bisect:$label:$name" "new warnings in$warn"
-					rc=1
+			vkey=""
+			[ "$name" = ppc64le ] && vkey=$(kernel_key "$name" "$c")
+			(JOBS=$pj RESULTS=$pdir/$name bisect_cell "$name" "$i" "$label" "$touched" "$cfiles" "$vkey" \
+				>"$pdir/$name.out" 2>&1) &
+		done
+		if [ -n "$st_todo" ]; then
+			(RESULTS=$pdir/selftests JOBS=$pj
+				if build_selftests "$BUILD/selftests-bisect" >/dev/null 2>&1; then
+					result PASS "bisect:$label:selftests"
+					echo ok >"$pdir/selftests.verdict"
 				else
-					cells=ok
-					[ "$i" != 0 ] && result PASS "bisect:$label:$name"
+					cp "$LOGS/selftests.log" "$LOGS/bisect-fail-$i-selftests.log"
+					result FAIL "bisect:$label:selftests" "see $LOGS/bisect-fail-$i-selftests.log"
+					echo FAIL >"$pdir/selftests.verdict"
+				fi >/dev/null) &
+		fi
+		wait
+		# Their results, in the order of the matrix.
+		for name in $todo ${st_todo:+selftests}; do
+			mark=$(wc -l <"$RESULTS/all")
+			[ -f "$pdir/$name/all" ] && cat "$pdir/$name/all" >>"$RESULTS/all"
+			[ -f "$pdir/$name.out" ] && cat "$pdir/$name.out"
+			cells=$(cat "$pdir/$name.verdict" 2>/dev/null || echo FAIL)
+			cellv[$name]=$cells
+			if [ "$cells" = ok ]; then
+				if [ "$name" = selftests ]; then
+					cell_save "$st_key" selftests ok "$mark"
+				else
+					cell_save "${ckeys[$name]}" "$name" ok "$mark"
+					[ "$name" = ppc64le ] && prev_vkey=$(kernel_key "$name" "$c")
 				fi
-				echo ok >"$STATE/bisect-$name"
-				w1_gate "$i" "$name" "$label" "$touched" "$cfiles" || { cells=W1; rc=1; }
-				[ "$cells" = ok ] && cell_save "$ckey" "$name" ok "$mark"
 			else
-				echo fail >"$STATE/bisect-$name"
-				cells=FAIL
-				cp "$log" "$LOGS/bisect-fail-$i-$name.log"
-				result FAIL "bisect:$label:$name" "see $LOGS/bisect-fail-$i-$name.log"
 				rc=1
 			fi
-			info "[$name] $cells ($(($(date +%s) - t0))s)"
-			printf ' %-9s' "$cells" >>"$table"
 		done
-		ckey=$({ echo selftests; git -C "$KTREE" rev-parse "$c^{tree}"; declare -f build_selftests; } |
-			sha256sum | cut -c1-32)
-		mark=$(wc -l <"$RESULTS/all")
-		if [ "$i" = 0 ]; then
-			printf ' %-9s' "-" >>"$table"
-		elif cell_replay "$ckey" selftests "$i"; then
-			replayed=$((replayed + 1))
-			printf ' %-9s' ok >>"$table"
-		elif build_selftests "$BUILD/selftests-bisect" >/dev/null 2>&1; then
-			result PASS "bisect:$label:selftests"
-			printf ' %-9s' ok >>"$table"
-			cell_save "$ckey" selftests ok "$mark"
-		else
-			cp "$LOGS/selftests.log" "$LOGS/bisect-fail-$i-selftests.log"
-			result FAIL "bisect:$label:selftests" "see $LOGS/bisect-fail-$i-selftests.log"
-			printf ' %-9s' FAIL >>"$table"
-			rc=1
-		fi
+		for name in $names selftests; do
+			printf ' %-9s' "${cellv[$name]}" >>"$table"
+		done
 		echo >>"$table"
 	done
 	git -C "$KTREE" checkout -q "$orig"
