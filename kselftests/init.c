@@ -6,7 +6,7 @@
  * indented as "# " lines.  Ends with a sentinel line and powers off.
  *
  * Kernel command line: kvmtest.host=<name> (label), kvmtest.timeout=<s>,
- * kvmtest.flavors=<pr,hv>, kvmtest.only=<test> (run one test),
+ * kvmtest.flavors=<pr,hv>, kvmtest.only=<test>[,<test>...] (run only these),
  * kvmtest.args=<arg,arg,...> (its arguments, comma-separated).
  */
 #define _GNU_SOURCE
@@ -30,7 +30,7 @@
 static char cmdline[4096];
 static char host[64] = "unknown";
 static char flavors[64] = "pr,hv";
-static char only[256];
+static char only[1024];
 static char args[256];
 static int timeout_s = 120;
 
@@ -103,6 +103,23 @@ static void out_line(const char *line, char *skip, size_t skiplen)
 	}
 }
 
+/* Is TEST one of the comma-separated names of kvmtest.only=? */
+static int in_only(const char *test)
+{
+	size_t len = strlen(test);
+	const char *p = only;
+
+	while (*p) {
+		if (!strncmp(p, test, len) && (p[len] == ',' || !p[len]))
+			return 1;
+		p = strchr(p, ',');
+		if (!p)
+			break;
+		p++;
+	}
+	return 0;
+}
+
 /*
  * Run one test; returns 0 pass, 4 skip, 1 fail, 2 timeout.  The test's
  * output goes through a pipe so that it can be indented.
@@ -128,7 +145,7 @@ static int run_one(const char *prog, const char *flavor, char *skip,
 		int argc = 1;
 
 		/* kvmtest.args= goes to the one test kvmtest.only= names */
-		while (only[0] && *a && argc < 15) {
+		while (only[0] && !strchr(only, ',') && *a && argc < 15) {
 			argv[argc++] = a;
 			sep = strchr(a, ',');
 			if (!sep)
@@ -217,7 +234,7 @@ int main(void)
 		line[strcspn(line, "\n")] = '\0';
 		if (!line[0] || line[0] == '#')
 			continue;
-		if (only[0] && strcmp(only, line))
+		if (only[0] && !in_only(line))
 			continue;
 		snprintf(tests[ntests++], sizeof(tests[0]), "%s", line);
 	}

@@ -12,7 +12,7 @@
 #   run-vm.sh all            build the initramfs, boot both hosts, record results
 #   run-vm.sh initramfs      only build the initramfs
 #
-# Environment: HOSTS="hash radix p8 p10-hash p10-radix", ONLY=<test>, TEST_TIMEOUT=<s per test>,
+# Environment: HOSTS="hash radix p8 p10-hash p10-radix", ONLY=<test>[,<test>...], TEST_TIMEOUT=<s per test>,
 # ARGS=<a,b,...> (arguments of the ONLY test), VMLINUX=, SELFTESTS=,
 # TAG= (result name suffix), BUILD=.
 set -o pipefail
@@ -89,7 +89,7 @@ boot() {
 	flavors=${FLAVORS:-pr,hv}
 	nfl=$(echo "$flavors" | tr ',' '\n' | wc -l)
 	ntests=$(grep -c . "$INITRAMFS/list")
-	[ -n "$ONLY" ] && ntests=1
+	[ -n "$ONLY" ] && ntests=$(echo "$ONLY" | tr ',' '\n' | grep -c .)
 	limit=$((60 + ntests * nfl * (TEST_TIMEOUT + 5)))
 	append="console=hvc0 $append kvmtest.host=$hname kvmtest.timeout=$TEST_TIMEOUT kvmtest.flavors=$flavors${ONLY:+ kvmtest.only=$ONLY}${ARGS:+ kvmtest.args=$ARGS}"
 	echo "  [$hname] booting $machine: $append (limit ${limit}s, console: $log)"

@@ -1017,50 +1017,91 @@ commit_of() {
 # before the patch and at it, run the patch's test in the VM on both, and
 # require fail-then-pass ("fix", the default) or pass-and-pass ("same", for
 # a patch that must not change behaviour).
+#
+# A kernel is booted once per host for all the lines that need it (the
+# kernel at one patch is often the kernel before the next), running their
+# tests one after the other.  A result of such a shared boot is taken as it
+# is when it is a pass, or the first failure of the boot on a host that
+# stayed clean; any other failure, and a test the boot did not get to, is
+# run again in a boot of its own, so that one test's damage to the host
+# cannot make another fail.
+POWER=$STATE/power-boots
 do_test_power() {
-	local base map=$TOP/kselftests/test-power orig line subject test host fl
-	local commit prev rc=0 before after n=0 table expect want lkey when
+	local base map=$TOP/kselftests/test-power orig subject test host fl
+	local commit prev rc=0 before after n=0 table expect want lkey when g k
+	local -a l_subject=() l_test=() l_host=() l_fl=() l_expect=() l_prev=() l_commit=() l_key=() l_cached=()
 	start_series_walk test-power
 	table=$RESULTS/test-power-table
 	mkdir -p "$RESULTS"
 	printf '%-64s %-28s %-8s %-8s\n' patch test before at >"$table"
+	rm -rf "$POWER"
+	mkdir -p "$POWER"
+	rm -f "$LOGS"/vm-*-power-*.log
+	# The lines, and the boots the ones not replayed need.
 	while IFS='|' read -r subject test host fl expect; do
 		case "$subject" in '#'* | '') continue ;; esac
-		n=$((n + 1))
 		commit=$(commit_of "$subject")
-		if [ -z "$commit" ]; then
+		prev=""
+		lkey=""
+		when=""
+		if [ -n "$commit" ]; then
+			prev=$(git -C "$KTREE" rev-parse "$commit^")
+			# A line that passed is not run again while its two kernels,
+			# the test program and the VM runner are the same.
+			lkey=$({
+				kernel_key ppc64le "$prev"
+				kernel_key ppc64le "$commit"
+				echo "$test|$host|$fl|${expect:-fix}"
+				cat "$SELFTESTS_OUT/$test" "$TOP/kselftests/run-vm.sh" "$TOP/kselftests/init.c" \
+					"$TOP/kselftests/known-splats" 2>/dev/null
+				qemu-system-ppc64 --version 2>/dev/null | head -1
+				declare -f power_run power_group power_boot power_verdict
+			} | sha256sum | cut -c1-32)
+			if [ -z "$NO_CACHE" ] && [ -f "$STATE/power/$lkey" ]; then
+				when=$(cat "$STATE/power/$lkey")
+			else
+				for k in "$prev" "$commit"; do
+					g=$(power_group "$k" "$host")
+					[ -n "$g" ] || continue
+					echo "$test" >>"$POWER/$g.tests"
+					echo "$fl" | tr ',' '\n' >>"$POWER/$g.flavors"
+				done
+			fi
+		fi
+		l_subject[n]=$subject l_test[n]=$test l_host[n]=$host l_fl[n]=$fl
+		l_expect[n]=${expect:-fix} l_prev[n]=$prev l_commit[n]=$commit
+		l_key[n]=$lkey l_cached[n]=$when
+		n=$((n + 1))
+	done <"$map"
+	# One boot per kernel and host.
+	for g in "$POWER"/*.tests; do
+		[ -f "$g" ] || continue
+		power_boot "$(basename "$g" .tests)"
+	done
+	# The verdicts, in the order of the map.
+	for ((k = 0; k < n; k++)); do
+		subject=${l_subject[k]} test=${l_test[k]}
+		if [ -z "${l_commit[k]}" ]; then
 			result FAIL "test-power:$subject" "no patch with that subject in the series"
 			rc=1
 			continue
 		fi
-		prev=$(git -C "$KTREE" rev-parse "$commit^")
-		# A line that passed is not run again while its two kernels, the
-		# test program and the VM runner are the same.
-		lkey=$({
-			kernel_key ppc64le "$prev"
-			kernel_key ppc64le "$commit"
-			echo "$test|$host|$fl|${expect:-fix}"
-			cat "$SELFTESTS_OUT/$test" "$TOP/kselftests/run-vm.sh" "$TOP/kselftests/init.c" \
-				"$TOP/kselftests/known-splats" 2>/dev/null
-			qemu-system-ppc64 --version 2>/dev/null | head -1
-			declare -f power_run
-		} | sha256sum | cut -c1-32)
-		if [ -z "$NO_CACHE" ] && [ -f "$STATE/power/$lkey" ]; then
-			read -r before after when <"$STATE/power/$lkey"
+		if [ -n "${l_cached[k]}" ]; then
+			read -r before after when <<<"${l_cached[k]}"
 			printf '%-64s %-28s %-8s %-8s\n' "$(echo "$subject" | cut -c1-64)" "$test" "$before" "$after" >>"$table"
 			result PASS "test-power:$subject" "$test: $before before, $after at the patch; unchanged since $when"
 			continue
 		fi
-		before=$(power_run "$prev" "$test" "$host" "$fl" before)
-		after=$(power_run "$commit" "$test" "$host" "$fl" at)
+		before=$(power_verdict "${l_prev[k]}" "$test" "${l_host[k]}" "${l_fl[k]}" before)
+		after=$(power_verdict "${l_commit[k]}" "$test" "${l_host[k]}" "${l_fl[k]}" at)
 		printf '%-64s %-28s %-8s %-8s\n' "$(echo "$subject" | cut -c1-64)" "$test" "$before" "$after" >>"$table"
-		case "${expect:-fix}" in
+		case "${l_expect[k]}" in
 		same) want=pass ;;
 		*) want=fail ;;
 		esac
 		if [ "$before" = "$want" ] && [ "$after" = pass ]; then
 			mkdir -p "$STATE/power"
-			echo "$before $after $(date -u '+%Y-%m-%d %H:%M UTC')" >"$STATE/power/$lkey"
+			echo "$before $after $(date -u '+%Y-%m-%d %H:%M UTC')" >"$STATE/power/${l_key[k]}"
 			if [ "$want" = pass ]; then
 				result PASS "test-power:$subject" "$test passes before and at the patch (no change intended)"
 			else
@@ -1070,12 +1111,77 @@ do_test_power() {
 			result FAIL "test-power:$subject" "$test: $before before, $after at the patch (want $want, pass)"
 			rc=1
 		fi
-	done <"$map"
+	done
 	git -C "$KTREE" checkout -q "$orig"
 	trap - EXIT
 	[ "$n" = 0 ] && info "no behaviour-changing patches listed in kselftests/test-power"
+	info "$(ls "$POWER"/*.tests 2>/dev/null | wc -l) shared boots, $(cat "$POWER/reruns" 2>/dev/null | wc -l) tests run again alone"
 	cat "$table"
 	return $rc
+}
+
+# power_group COMMIT HOST: the boot that runs tests on COMMIT's ppc64le
+# kernel on HOST, named by the kernel's contents (the kernels of prefixes
+# that differ in tools/ only are one kernel).  Builds the kernel if the
+# bisect did not.
+power_group() {
+	local c=$1 host=$2 key vm sum
+	key=$(kernel_key ppc64le "$c")
+	vm=$VMCACHE/$key
+	if [ ! -f "$vm" ]; then
+		git -C "$KTREE" checkout -q --detach "$c" || return 0
+		build_kernel ppc64le >"$LOGS/test-power-build.log" 2>&1 || return 0
+		save_vmlinux ppc64le "$key"
+	fi
+	sum=$(sha256sum <"$vm" | cut -c1-16)
+	echo "$vm" >"$POWER/$sum-$host.vmlinux"
+	echo "$sum-$host"
+}
+
+# power_boot GROUP: boot the group's kernel once and run all its tests.
+power_boot() {
+	local g=$1 tests flavors
+	tests=$(awk '!seen[$0]++' "$POWER/$g.tests" | paste -sd,)
+	flavors=$(sort -u "$POWER/$g.flavors" | paste -sd,)
+	info "[test-power] ${g#*-} kernel ${g%%-*}: $tests ($flavors)"
+	RESULTS=$POWER/$g.res VMLINUX=$(cat "$POWER/$g.vmlinux") \
+		HOSTS=${g#*-} FLAVORS=$flavors ONLY=$tests TAG="power-${g%%-*}" \
+		"$TOP/kselftests/run-vm.sh" all >"$POWER/$g.out" 2>&1
+	touch "$POWER/$g.res/all"
+}
+
+# power_verdict COMMIT TEST HOST FLAVORS TAG: pass, fail or skip of TEST
+# on COMMIT, from the shared boot where it can be trusted (see above),
+# from a boot of its own otherwise.
+power_verdict() {
+	local c=$1 test=$2 host=$3 fl=$4 tag=$5 g res f line ntests v=skip
+	local first_fail clean
+	g=$(power_group "$c" "$host")
+	res=$POWER/$g.res/all
+	[ -n "$g" ] && [ -f "$res" ] || { power_run "$@"; return; }
+	ntests=$(awk '!seen[$0]++' "$POWER/$g.tests" | wc -l)
+	first_fail=$(grep -E '^FAIL kvm:' "$res" | grep -v 'host-kernel-clean' | head -1 | cut -d' ' -f2)
+	clean=yes
+	grep -q '^FAIL kvm:host-kernel-clean' "$res" && clean=""
+	for f in $(echo "$fl" | tr ',' ' '); do
+		line=$(grep -E "^(PASS|FAIL|SKIP) kvm:$test:$f@$host#" "$res" | head -1)
+		case "$line" in
+		PASS*) [ "$v" = fail ] || v=pass ;;
+		SKIP*) ;;
+		FAIL*)
+			if [ "$ntests" -gt 1 ] && { [ -z "$clean" ] || [ "$first_fail" != "$(echo "$line" | cut -d' ' -f2)" ]; }; then
+				echo "$test $c" >>"$POWER/reruns"
+				power_run "$@"
+				return
+			fi
+			v=fail ;;
+		*)
+			echo "$test $c" >>"$POWER/reruns"
+			power_run "$@"
+			return ;;
+		esac
+	done
+	echo "$v"
 }
 
 # power_run COMMIT TEST HOST FLAVORS TAG: pass or fail of TEST on COMMIT.
