@@ -103,21 +103,31 @@ static void out_line(const char *line, char *skip, size_t skiplen)
 	}
 }
 
-/* Is TEST one of the comma-separated names of kvmtest.only=? */
-static int in_only(const char *test)
+/*
+ * Where TEST is among the comma-separated names of kvmtest.only=: its
+ * index, or -1.
+ */
+static int only_pos(const char *test)
 {
 	size_t len = strlen(test);
 	const char *p = only;
+	int n = 0;
 
 	while (*p) {
 		if (!strncmp(p, test, len) && (p[len] == ',' || !p[len]))
-			return 1;
+			return n;
 		p = strchr(p, ',');
 		if (!p)
 			break;
 		p++;
+		n++;
 	}
-	return 0;
+	return -1;
+}
+
+static int in_only(const char *test)
+{
+	return only_pos(test) >= 0;
 }
 
 /*
@@ -237,6 +247,16 @@ int main(void)
 		if (only[0] && !in_only(line))
 			continue;
 		snprintf(tests[ntests++], sizeof(tests[0]), "%s", line);
+	}
+	/* kvmtest.only= also gives the order: sort the tests by it */
+	for (i = 1; only[0] && i < ntests; i++) {
+		for (j = i; j > 0 && only_pos(tests[j]) < only_pos(tests[j - 1]); j--) {
+			char t[256];
+
+			memcpy(t, tests[j], sizeof(t));
+			memcpy(tests[j], tests[j - 1], sizeof(t));
+			memcpy(tests[j - 1], t, sizeof(t));
+		}
 	}
 	for (fl = strtok_r(flavors, ",", &save); fl && nfl < 8;
 	     fl = strtok_r(NULL, ",", &save))

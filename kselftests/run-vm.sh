@@ -90,6 +90,7 @@ boot() {
 	nfl=$(echo "$flavors" | tr ',' '\n' | wc -l)
 	ntests=$(grep -c . "$INITRAMFS/list")
 	[ -n "$ONLY" ] && ntests=$(echo "$ONLY" | tr ',' '\n' | grep -c .)
+	case "$ONLY" in *,*) [ -z "$ARGS" ] || die "ARGS= is for one test, but ONLY= names several" ;; esac
 	limit=$((60 + ntests * nfl * (TEST_TIMEOUT + 5)))
 	append="console=hvc0 $append kvmtest.host=$hname kvmtest.timeout=$TEST_TIMEOUT kvmtest.flavors=$flavors${ONLY:+ kvmtest.only=$ONLY}${ARGS:+ kvmtest.args=$ARGS}"
 	echo "  [$hname] booting $machine: $append (limit ${limit}s, console: $log)"
@@ -144,7 +145,7 @@ boot() {
 parse() {
 	local hname=$1 log=$2 status=$3 ntests=$4 nfl=$5 seen splat
 	seen=$(grep -cE '^(not )?ok [0-9]+ kvm:' "$log")
-	grep -E '^(not )?ok [0-9]+ kvm:' "$log" | while IFS= read -r l; do
+	grep -E '^(not )?ok [0-9]+ kvm:' "$log" | tr -d '\r' | while IFS= read -r l; do
 		name=$(echo "$l" | sed -E 's/^(not )?ok [0-9]+ (kvm:[^ ]*).*/\2/')
 		name="$name${TAG:+#$TAG}"
 		case "$l" in

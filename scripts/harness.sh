@@ -536,7 +536,7 @@ remember() {
 
 # ---------------------------------------------------------------- builds
 # name:cross-prefix:fragments
-CONFIGS="ppc64le:powerpc64le-linux-gnu-:ppc64le-kvm.config,debug.config
+CONFIGS="ppc64le:powerpc64le-linux-gnu-:ppc64le-kvm.config,ppc64le-trim.config,debug.config
 ppc64-be:powerpc64-linux-gnu-:ppc64-be-kvm.config
 e500mc64:powerpc64-linux-gnu-:e500mc64-kvm.config
 e500mc32:powerpc-linux-gnu-:e500mc32-kvm.config
@@ -757,7 +757,7 @@ cell_key() {
 	{
 		kernel_key "$1" "$2"
 		echo "${3:-base}"
-		declare -f build_kernel build_selftests extra_warnings w1_gate untouched_config deps_index bisect_cell
+		declare -f build_kernel build_selftests extra_warnings w1_gate untouched_config deps_index bisect_cell do_bisect
 	} | sha256sum | cut -c1-32
 }
 # cell_save KEY NAME VERDICT FIRST-RESULT-LINE
@@ -806,6 +806,10 @@ bisect_cell() {
 	local name=$1 i=$2 label=$3 touched=$4 cfiles=$5 vkey=$6 t0 log warn f cells
 	t0=$(date +%s)
 	log=$LOGS/build-$name.log
+	# Until it is judged, the cell has failed: a build that stops the
+	# subshell (die) leaves that behind.
+	echo fail >"$STATE/bisect-$name"
+	echo FAIL >"$STATE/par/$name.verdict"
 	if build_kernel "$name" >/dev/null 2>&1; then
 		[ -n "$vkey" ] && save_vmlinux "$name" "$vkey"
 		deps_index "$name"
@@ -926,7 +930,8 @@ do_bisect() {
 		done
 		# The selftests of this prefix build alongside.
 		local st_key st_todo=""
-		st_key=$({ echo selftests; git -C "$KTREE" rev-parse "$c^{tree}"; declare -f build_selftests; } |
+		st_key=$({ echo selftests; git -C "$KTREE" rev-parse "$c^{tree}"; declare -f build_selftests
+			powerpc64le-linux-gnu-gcc --version 2>/dev/null | head -1; } |
 			sha256sum | cut -c1-32)
 		if [ "$i" = 0 ]; then
 			cellv[selftests]="-"
@@ -936,16 +941,20 @@ do_bisect() {
 		else
 			st_todo=yes
 		fi
-		n_todo=$(echo $todo | wc -w)
+		n_todo=$(echo $todo ${st_todo:+selftests} | wc -w)
 		pj=$JOBS
 		[ "$n_todo" -gt 1 ] && pj=${PAR_JOBS:-2}
 		rm -rf "$pdir"
 		mkdir -p "$pdir"
+		# Background jobs of a non-interactive shell ignore SIGINT: an
+		# interrupt stops them here before the tree is checked out again.
+		trap 'trap "" INT TERM; kill -TERM 0; wait; exit 130' INT TERM
 		for name in $todo; do
 			built=$((built + 1))
 			vkey=""
 			[ "$name" = ppc64le ] && vkey=$(kernel_key "$name" "$c")
-			(JOBS=$pj RESULTS=$pdir/$name bisect_cell "$name" "$i" "$label" "$touched" "$cfiles" "$vkey" \
+			(trap - INT TERM
+				JOBS=$pj RESULTS=$pdir/$name bisect_cell "$name" "$i" "$label" "$touched" "$cfiles" "$vkey" \
 				>"$pdir/$name.out" 2>&1) &
 		done
 		if [ -n "$st_todo" ]; then
@@ -960,6 +969,7 @@ do_bisect() {
 				fi >/dev/null) &
 		fi
 		wait
+		trap - INT TERM
 		# Their results, in the order of the matrix.
 		for name in $todo ${st_todo:+selftests}; do
 			mark=$(wc -l <"$RESULTS/all")
@@ -967,12 +977,18 @@ do_bisect() {
 			[ -f "$pdir/$name.out" ] && cat "$pdir/$name.out"
 			cells=$(cat "$pdir/$name.verdict" 2>/dev/null || echo FAIL)
 			cellv[$name]=$cells
+			# A build that stopped before judging itself said nothing.
+			if [ "$cells" != ok ] && ! grep -q "^[A-Z]* bisect:$label:$name\( \|$\)" "$pdir/$name/all" 2>/dev/null; then
+				result FAIL "bisect:$label:$name" "the build stopped: see $pdir/$name.out and $LOGS/build-$name.log"
+			fi
+			if [ "$name" = ppc64le ] && [ -f "$VMCACHE/$(kernel_key "$name" "$c")" ]; then
+				prev_vkey=$(kernel_key "$name" "$c")
+			fi
 			if [ "$cells" = ok ]; then
 				if [ "$name" = selftests ]; then
 					cell_save "$st_key" selftests ok "$mark"
 				else
 					cell_save "${ckeys[$name]}" "$name" ok "$mark"
-					[ "$name" = ppc64le ] && prev_vkey=$(kernel_key "$name" "$c")
 				fi
 			else
 				rc=1
@@ -1018,13 +1034,13 @@ commit_of() {
 # require fail-then-pass ("fix", the default) or pass-and-pass ("same", for
 # a patch that must not change behaviour).
 #
-# A kernel is booted once per host for all the lines that need it (the
-# kernel at one patch is often the kernel before the next), running their
-# tests one after the other.  A result of such a shared boot is taken as it
-# is when it is a pass, or the first failure of the boot on a host that
-# stayed clean; any other failure, and a test the boot did not get to, is
-# run again in a boot of its own, so that one test's damage to the host
-# cannot make another fail.
+# A kernel is booted once per host and set of flavors for all the lines
+# that need it (the kernel at one patch is often the kernel before the
+# next), running their tests one after the other, those that must fail
+# there first.  A pass from such a boot counts, and so does a failure of
+# the boot's first test; any other failure, and a test the boot did not
+# get to, is run again in a boot of its own, so that one test's effect on
+# the host cannot make another fail.
 POWER=$STATE/power-boots
 do_test_power() {
 	local base map=$TOP/kselftests/test-power orig subject test host fl
@@ -1055,17 +1071,22 @@ do_test_power() {
 				cat "$SELFTESTS_OUT/$test" "$TOP/kselftests/run-vm.sh" "$TOP/kselftests/init.c" \
 					"$TOP/kselftests/known-splats" 2>/dev/null
 				qemu-system-ppc64 --version 2>/dev/null | head -1
-				declare -f power_run power_group power_boot power_verdict
+				declare -f do_test_power power_run power_group power_boot power_verdict
 			} | sha256sum | cut -c1-32)
 			if [ -z "$NO_CACHE" ] && [ -f "$STATE/power/$lkey" ]; then
 				when=$(cat "$STATE/power/$lkey")
 			else
-				for k in "$prev" "$commit"; do
-					g=$(power_group "$k" "$host")
-					[ -n "$g" ] || continue
-					echo "$test" >>"$POWER/$g.tests"
-					echo "$fl" | tr ',' '\n' >>"$POWER/$g.flavors"
-				done
+				# The run that must fail goes first in its boot.
+				g=$(power_group "$prev" "$host" "$fl")
+				if [ -n "$g" ]; then
+					if [ "${expect:-fix}" = same ]; then
+						echo "$test" >>"$POWER/$g.later"
+					else
+						echo "$test" >>"$POWER/$g.first"
+					fi
+				fi
+				g=$(power_group "$commit" "$host" "$fl")
+				[ -n "$g" ] && echo "$test" >>"$POWER/$g.later"
 			fi
 		fi
 		l_subject[n]=$subject l_test[n]=$test l_host[n]=$host l_fl[n]=$fl
@@ -1073,10 +1094,10 @@ do_test_power() {
 		l_key[n]=$lkey l_cached[n]=$when
 		n=$((n + 1))
 	done <"$map"
-	# One boot per kernel and host.
-	for g in "$POWER"/*.tests; do
+	# One boot per kernel, host and flavors.
+	for g in "$POWER"/*.vmlinux; do
 		[ -f "$g" ] || continue
-		power_boot "$(basename "$g" .tests)"
+		power_boot "$(basename "$g" .vmlinux)"
 	done
 	# The verdicts, in the order of the map.
 	for ((k = 0; k < n; k++)); do
@@ -1115,17 +1136,17 @@ do_test_power() {
 	git -C "$KTREE" checkout -q "$orig"
 	trap - EXIT
 	[ "$n" = 0 ] && info "no behaviour-changing patches listed in kselftests/test-power"
-	info "$(ls "$POWER"/*.tests 2>/dev/null | wc -l) shared boots, $(cat "$POWER/reruns" 2>/dev/null | wc -l) tests run again alone"
+	info "$(ls "$POWER"/*.vmlinux 2>/dev/null | wc -l) shared boots, $(cat "$POWER/reruns" 2>/dev/null | wc -l) tests run again alone (logs: $LOGS/vm-*-power-*.log)"
 	cat "$table"
 	return $rc
 }
 
-# power_group COMMIT HOST: the boot that runs tests on COMMIT's ppc64le
-# kernel on HOST, named by the kernel's contents (the kernels of prefixes
-# that differ in tools/ only are one kernel).  Builds the kernel if the
-# bisect did not.
+# power_group COMMIT HOST FLAVORS: the boot that runs tests on COMMIT's
+# ppc64le kernel on HOST for FLAVORS, named by the kernel's contents (the
+# kernels of prefixes that differ in tools/ only are one kernel).  Builds
+# the kernel if the bisect did not.
 power_group() {
-	local c=$1 host=$2 key vm sum
+	local c=$1 host=$2 fl=$3 key vm g
 	key=$(kernel_key ppc64le "$c")
 	vm=$VMCACHE/$key
 	if [ ! -f "$vm" ]; then
@@ -1133,43 +1154,43 @@ power_group() {
 		build_kernel ppc64le >"$LOGS/test-power-build.log" 2>&1 || return 0
 		save_vmlinux ppc64le "$key"
 	fi
-	sum=$(sha256sum <"$vm" | cut -c1-16)
-	echo "$vm" >"$POWER/$sum-$host.vmlinux"
-	echo "$sum-$host"
+	g=$(sha256sum <"$vm" | cut -c1-16).$host.$(echo "$fl" | tr ',' '+')
+	[ -f "$POWER/$g.vmlinux" ] || echo "$vm" >"$POWER/$g.vmlinux"
+	echo "$g"
 }
 
-# power_boot GROUP: boot the group's kernel once and run all its tests.
+# power_boot GROUP: boot the group's kernel once and run all its tests,
+# those that must fail first.
 power_boot() {
-	local g=$1 tests flavors
-	tests=$(awk '!seen[$0]++' "$POWER/$g.tests" | paste -sd,)
-	flavors=$(sort -u "$POWER/$g.flavors" | paste -sd,)
-	info "[test-power] ${g#*-} kernel ${g%%-*}: $tests ($flavors)"
-	RESULTS=$POWER/$g.res VMLINUX=$(cat "$POWER/$g.vmlinux") \
-		HOSTS=${g#*-} FLAVORS=$flavors ONLY=$tests TAG="power-${g%%-*}" \
+	local g=$1 tests sum host fl log
+	IFS=. read -r sum host fl <<<"$g"
+	fl=$(echo "$fl" | tr '+' ',')
+	tests=$(cat "$POWER/$g.first" "$POWER/$g.later" 2>/dev/null | awk '!seen[$0]++' | paste -sd,)
+	info "[test-power] $host, kernel $sum, $fl: $tests"
+	RESULTS=$POWER/$g.res VMLINUX=$(cat "$POWER/$g.vmlinux") ARGS= \
+		HOSTS=$host FLAVORS=$fl ONLY=$tests TAG="power-$sum-${fl//,/+}" \
 		"$TOP/kselftests/run-vm.sh" all >"$POWER/$g.out" 2>&1
 	touch "$POWER/$g.res/all"
+	# The first test the boot ran, as the console says.
+	log=$LOGS/vm-$host-power-$sum-${fl//,/+}.log
+	grep -a -m1 '^# kvmtest: start ' "$log" 2>/dev/null | sed 's/^# kvmtest: start //; s/\r$//' >"$POWER/$g.firstrun"
 }
 
 # power_verdict COMMIT TEST HOST FLAVORS TAG: pass, fail or skip of TEST
-# on COMMIT, from the shared boot where it can be trusted (see above),
+# on COMMIT: from the shared boot where it can be trusted (see above),
 # from a boot of its own otherwise.
 power_verdict() {
-	local c=$1 test=$2 host=$3 fl=$4 tag=$5 g res f line ntests v=skip
-	local first_fail clean
-	g=$(power_group "$c" "$host")
+	local c=$1 test=$2 host=$3 fl=$4 g res f line v=skip
+	g=$(power_group "$c" "$host" "$fl")
 	res=$POWER/$g.res/all
 	[ -n "$g" ] && [ -f "$res" ] || { power_run "$@"; return; }
-	ntests=$(awk '!seen[$0]++' "$POWER/$g.tests" | wc -l)
-	first_fail=$(grep -E '^FAIL kvm:' "$res" | grep -v 'host-kernel-clean' | head -1 | cut -d' ' -f2)
-	clean=yes
-	grep -q '^FAIL kvm:host-kernel-clean' "$res" && clean=""
 	for f in $(echo "$fl" | tr ',' ' '); do
 		line=$(grep -E "^(PASS|FAIL|SKIP) kvm:$test:$f@$host#" "$res" | head -1)
 		case "$line" in
 		PASS*) [ "$v" = fail ] || v=pass ;;
 		SKIP*) ;;
 		FAIL*)
-			if [ "$ntests" -gt 1 ] && { [ -z "$clean" ] || [ "$first_fail" != "$(echo "$line" | cut -d' ' -f2)" ]; }; then
+			if [ "$(cat "$POWER/$g.firstrun")" != "$test:$f@$host" ]; then
 				echo "$test $c" >>"$POWER/reruns"
 				power_run "$@"
 				return
@@ -1195,7 +1216,7 @@ power_run() {
 		build_kernel ppc64le >"$LOGS/test-power-build.log" 2>&1 || { echo build-fail; return; }
 		save_vmlinux ppc64le "$key"
 	fi
-	res=$(RESULTS=$BUILD/power-results VMLINUX=$vm \
+	res=$(RESULTS=$BUILD/power-results VMLINUX=$vm ARGS= \
 		HOSTS=$host FLAVORS=$fl ONLY=$test TAG="power-$tag" \
 		"$TOP/kselftests/run-vm.sh" all 2>&1 | grep -E '^  (PASS|FAIL|SKIP) kvm:' | grep -v host-kernel-clean)
 	if echo "$res" | grep -q '^  FAIL'; then
