@@ -11,7 +11,7 @@ export RUN_ID := $(shell date +%s)
 VM := ./kselftests/run-vm.sh
 
 .PHONY: all test deps base apply export check check-export checkpatch cover-sync \
-	build selftests initramfs vm bisect test-power bench stable-check summary mail clean distclean help
+	build selftests initramfs vm bisect test-power bench l2 stable-check summary mail clean distclean help
 
 all: deps base apply
 	@$(H) reset-results
@@ -33,6 +33,7 @@ test: deps base apply
 	@$(H) build ppc64le
 	@$(H) selftests
 	@$(VM) all || true
+	@$(H) l2 || true
 	@$(H) summary
 
 deps:
@@ -74,6 +75,12 @@ test-power: apply
 	@$(H) summary
 bench: apply
 	@$(H) bench
+# QEMU inside the VM boots Linux guests on KVM-PR and KVM-HV (real guests);
+# 'make test' runs the checks, 'make l2' adds the base and AIL=0 numbers.
+l2: build
+	@$(H) reset-results
+	@L2_BENCH=1 $(H) l2 || true
+	@$(H) summary
 # Do the Fixes: patches apply to linux-source-6.12 (the LTS, for stable)?
 stable-check: apply
 	@$(H) reset-results
@@ -85,7 +92,8 @@ mail-out mail: apply
 	@./scripts/mail.sh $@
 clean:
 	rm -rf build/out build/selftests build/selftests-bisect build/initramfs \
-		build/logs build/results build/mail build/check-export
+		build/logs build/results build/mail build/check-export \
+		build/l2/root build/l2/pkgroot build/l2/l2root build/l2/l1.cpio
 distclean:
 	@if [ -d build/linux ] && [ -n "$$(git -C build/linux status --porcelain --untracked-files=no)" ]; then \
 		echo "error: build/linux has uncommitted edits: commit and 'make export' them, or remove build/linux by hand"; exit 1; fi

@@ -1241,6 +1241,19 @@ BENCH_POINTS="fixup|KVM: PPC: Book3S: Fetch the guest instruction in C, drop KVM
 walk|KVM: PPC: Book3S: Fetch the guest instruction in C, drop KVM_GUEST_MODE_SKIP|
 cache|KVM: PPC: Book3S PR: Look the guest instruction up in the shadow-MMU cache|"
 
+# ---------------------------------------------------------------- real guests
+# do_l2: QEMU inside the VM boots Linux guests on KVM-PR and KVM-HV
+# (scripts/l2.sh), on the series' ppc64le kernel, and for the numbers on the
+# base's too when the bisect has built it.
+do_l2() {
+	local series=$BUILD/out/ppc64le/vmlinux base
+	[ -f "$series" ] || die "no ppc64le kernel: run 'make build'"
+	base=$VMCACHE/$(kernel_key ppc64le base)
+	[ -f "$base" ] || base=
+	SERIES_VMLINUX=$series BASE_VMLINUX=$base BUILD=$BUILD RESULTS=$RESULTS \
+		"$TOP/scripts/l2.sh"
+}
+
 do_bench() {
 	local base orig label subject rel commit out=$RESULTS/bench round log
 	local stores=${BENCH_STORES:-20000} runs=${BENCH_RUNS:-3}
@@ -1357,6 +1370,7 @@ build) stage "build ${1:-ppc64le}" do_build "$@" ;;
 selftests) stage selftests do_selftests ;;
 bisect) stage bisect cached_run bisect do_bisect bisect-table ;;
 bench) stage bench do_bench ;;
+l2) stage l2 do_l2 ;;
 stable-check) stage stable-check do_stable_check ;;
 test-power) stage test-power cached_run test-power do_test_power test-power-table ;;
 cover)
@@ -1372,5 +1386,5 @@ summary) do_summary ;;
 reset-results) rm -rf "$RESULTS"; mkdir -p "$RESULTS" ;;
 ktree) echo "$KTREE" ;;
 builddir) echo "$BUILD" ;;
-*) die "usage: harness.sh deps|base|apply|export|check-export|checkpatch|build [cfg]|selftests|bisect|summary" ;;
+*) die "usage: harness.sh deps|base|apply|export|check-export|checkpatch|build [cfg]|selftests|bisect|l2|summary" ;;
 esac
