@@ -197,9 +197,9 @@ boot_l1() {
 	trap 'kill $pid 2>/dev/null; exit 130' INT TERM
 	status=timeout
 	while kill -0 "$pid" 2>/dev/null; do
-		if grep -q "^l2: l1 done" "$log"; then status=done; break; fi
-		if grep -q "Kernel panic - not syncing" "$log"; then status=panic; sleep 2; break; fi
-		nsize=$(stat -c %s "$log")
+		if grep -qs "^l2: l1 done" "$log"; then status=done; break; fi
+		if grep -qs "Kernel panic - not syncing" "$log"; then status=panic; sleep 2; break; fi
+		nsize=$(stat -c %s "$log" 2>/dev/null || echo 0)
 		if [ "$nsize" != "$size" ]; then
 			size=$nsize
 			quiet_since=$(date +%s)
@@ -273,7 +273,7 @@ judge() {
 		# H_SET_MODE(AIL=3) is refused, Linux does not offer scv, and
 		# glibc's calls are sc.
 		if [ -n "$refused" ] && [ "$scv" = 0 ] && [ -n "$calls" ] &&
-		   [ "$sce" -ge "$calls" ] && [ "${rfscv:-0}" = 0 ]; then
+		   [ "$sce" -ge $((calls * 9 / 10)) ] && [ "${rfscv:-0}" -le 0 ]; then
 			result PASS "l2-ail0:$name" "a VMM that does not grant AIL=3: '$refused', no SCV; $calls glibc getppid(): $sce sc exits"
 		else
 			result FAIL "l2-ail0:$name" "AIL=3: ${refused:-not refused}; SCV in AT_HWCAP2: ${scv:-?}; $calls glibc getppid(): ${sce:-?} sc exits, ${rfscv:-?} rfscv"
@@ -290,8 +290,11 @@ judge() {
 	pr:ail3:debian)
 		# Debian's kernel has no KVM-PR, so it offers scv with AIL=3,
 		# and glibc uses it: each call is an scv (a facility unavailable
-		# exit that returns through an emulated rfscv), none an sc.
-		if [ "$scv" = 1 ] && [ -n "$calls" ] && [ "${rfscv:-0}" -ge "$calls" ] && [ "$sce" -lt "$calls" ]; then
+		# exit that returns through an emulated rfscv), none an sc (the
+		# counts are less those of a window without calls: a margin of
+		# a tenth either way).
+		if [ "$scv" = 1 ] && [ -n "$calls" ] && [ "${rfscv:-0}" -ge $((calls * 9 / 10)) ] &&
+		   [ "$sce" -lt $((calls / 10)) ]; then
 			result PASS "l2-scv:$name" "AT_HWCAP2 has SCV; $calls glibc getppid(): $rfscv rfscv, $sce sc exits"
 		else
 			result FAIL "l2-scv:$name" "SCV in AT_HWCAP2: ${scv:-?}; $calls glibc getppid(): ${rfscv:-?} rfscv, ${sce:-?} sc exits"
@@ -321,9 +324,10 @@ l1_clean() {
 table() {
 	local label host tag init scv
 	{
+		echo "Host exits and L2 ns per getppid(), less a window without calls:"
 		printf '%-7s %-5s %-16s %6s %4s  %-21s %-21s %-21s\n' L1 host "L2 (flavor:vmm:kernel)" init SCV \
 			"glibc exits  ns/call" "sc exits     ns/call" "scv exits    ns/call"
-		awk '$4 == "end" { print $1, $2, $3 }' "$L2/facts" | while read -r label host tag; do
+			awk '$4 == "end" { print $1, $2, $3 }' "$L2/facts" | while read -r label host tag; do
 			init=$(fact "$label" "$host" "$tag" init)
 			scv=$(echo "$init" | sed -n 's/.* scv \([01]\).*/\1/p')
 			printf '%-7s %-5s %-16s %5ss %4s ' "$label" "$host" "$tag" "${init%% s*}" "${scv:--}"

@@ -256,12 +256,20 @@ static int by_count(const void *a, const void *b)
 	return y->n > x->n ? 1 : y->n < x->n ? -1 : 0;
 }
 
-/* The exits and emulated instructions the traced loop took. */
-static void report_trace(const char *tag, long calls)
+/*
+ * The exits and emulated instructions of a traced window; those of the
+ * window without calls ("trace-idle") are kept and subtracted from the
+ * next one's.
+ */
+static struct insn_count idle_ic[256];
+static int idle_nic;
+static long idle_sc, idle_fac;
+
+static void report_trace(const char *tag, long calls, int idle)
 {
 	static struct insn_count ic[256];
 	long sc = 0, fac = 0, other = 0, rfscv = 0;
-	int nic = 0, i;
+	int nic = 0, i, j;
 	char line[512], name[64];
 	FILE *f;
 
@@ -296,6 +304,22 @@ static void report_trace(const char *tag, long calls)
 		}
 	}
 	fclose(f);
+	if (idle) {
+		memcpy(idle_ic, ic, sizeof(ic));
+		idle_nic = nic;
+		idle_sc = sc;
+		idle_fac = fac;
+		memset(ic, 0, sizeof(ic));
+		return;
+	}
+	for (i = 0; i < nic; i++)
+		for (j = 0; j < idle_nic; j++)
+			if (idle_ic[j].inst == ic[i].inst)
+				ic[i].n -= idle_ic[j].n;
+	sc -= idle_sc;
+	fac -= idle_fac;
+	idle_nic = 0;
+	idle_sc = idle_fac = 0;
 	for (i = 0; i < nic; i++)
 		if ((ic[i].inst & 0xfc0007fe) == 0x4c0000a4)
 			rfscv += ic[i].n;
@@ -308,6 +332,7 @@ static void report_trace(const char *tag, long calls)
 		printf("l2: %s trap 0x%08x %s %.2f per call\n", tag, ic[i].inst,
 		       name, (double)ic[i].n / calls);
 	}
+	memset(ic, 0, sizeof(ic));
 	(void)other;
 }
 
@@ -327,7 +352,7 @@ static void run_case(const char *spec, int limit_s)
 {
 	char flavor[8] = "", vmm[8] = "", kernel[32] = "", tag[64];
 	char kpath[64], mopt[512], line[4096];
-	unsigned long long before[NSTATS], after[NSTATS];
+	unsigned long long before[NSTATS], after[NSTATS], idle[NSTATS] = {};
 	int out[2], status, len = 0, booted = 0, done = 0, i;
 	double t0 = now(), limit = t0 + limit_s;
 	pid_t pid;
@@ -443,7 +468,7 @@ static void run_case(const char *spec, int limit_s)
 			booted = 1;
 			printf("l2: %s init %.1f s %s\n", tag, now() - t0, line + 8);
 		} else if (!strncmp(line, "@@ begin ", 9)) {
-			if (!strncmp(line + 9, "trace ", 6) && !strcmp(flavor, "pr"))
+			if (!strncmp(line + 9, "trace", 5) && !strcmp(flavor, "pr"))
 				start_trace();
 			if (query_stats(before))
 				printf("l2: %s note query-stats failed\n", tag);
@@ -453,20 +478,28 @@ static void run_case(const char *spec, int limit_s)
 			unsigned long long ns = 0;
 
 			sscanf(line + 7, "%31s %ld %llu %ld", name, &n, &ns, &bad);
-			if (!strcmp(name, "trace")) {
+			if (!strncmp(name, "trace", 5)) {
 				if (!strcmp(flavor, "pr"))
-					report_trace(tag, n);
+					report_trace(tag, n, !strcmp(name, "trace-idle"));
 				continue;
 			}
 			if (query_stats(after)) {
 				printf("l2: %s note query-stats failed\n", tag);
 				continue;
 			}
+			if (!strcmp(name, "idle")) {
+				/* The cost of the window without calls */
+				for (i = 0; i < NSTATS; i++)
+					idle[i] = after[i] - before[i];
+				printf("l2: %s idle sum_exits %llu\n", tag, idle[0]);
+				continue;
+			}
 			printf("l2: %s loop %s calls %ld ns/call %.0f", tag, name,
 			       n, n ? (double)ns / n : 0);
 			for (i = 0; i < NSTATS; i++)
 				printf(" %s %.3f", stat_names[i],
-				       n ? (double)(after[i] - before[i]) / n : 0);
+				       n ? ((double)(after[i] - before[i]) -
+					    (double)idle[i]) / n : 0);
 			printf(" wrong %ld\n", bad);
 		} else if (!strncmp(line, "@@ done ", 8)) {
 			done = 1;
