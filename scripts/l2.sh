@@ -314,7 +314,11 @@ l1_clean() {
 	local log=$LOGS/l2-$1-$2.log bad
 	bad=$(tr -d '\r' <"$log" | sed -n '/^l2: l1 up/,$p' | grep -v '^  |' |
 		grep -E 'WARNING:|BUG:|Oops|lockdep|circular locking|sleeping function called|Unable to handle|rcu.*stall' | head -3)
-	if [ -n "$bad" ]; then
+	if [ -n "$bad" ] && [ "$1" != series ]; then
+		# The base is measured, not judged (7.3.4 warns in
+		# kvmppc_fix_ee_before_entry(): what patch 1 fixes).
+		info "note: the $1 L1 console has: $(echo "$bad" | head -1)"
+	elif [ -n "$bad" ]; then
 		result FAIL "l2-host-clean@$2-$1" "$(echo "$bad" | head -1)"
 	else
 		result PASS "l2-host-clean@$2-$1" "no kernel warning on the L1 console while L2 guests ran"
