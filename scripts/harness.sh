@@ -1250,8 +1250,11 @@ do_l2() {
 	[ -f "$series" ] || die "no ppc64le kernel: run 'make build'"
 	base=$VMCACHE/$(kernel_key ppc64le base)
 	[ -f "$base" ] || base=
+	# A stage that stops (no packages, no network) is a failure, not a
+	# silent absence of its checks.
 	SERIES_VMLINUX=$series BASE_VMLINUX=$base BUILD=$BUILD RESULTS=$RESULTS \
-		"$TOP/scripts/l2.sh"
+		"$TOP/scripts/l2.sh" ||
+		{ result FAIL l2 "the real-guest stage stopped: see the error above"; return 1; }
 }
 
 do_bench() {
