@@ -268,7 +268,7 @@ static long idle_sc, idle_fac;
 static void report_trace(const char *tag, long calls, int idle)
 {
 	static struct insn_count ic[256];
-	long sc = 0, fac = 0, other = 0, rfscv = 0;
+	long sc = 0, fac = 0, other = 0, rfscv = 0, raw_sc, raw_rfscv = 0;
 	int nic = 0, i, j;
 	char line[512], name[64];
 	FILE *f;
@@ -312,6 +312,11 @@ static void report_trace(const char *tag, long calls, int idle)
 		memset(ic, 0, sizeof(ic));
 		return;
 	}
+	/* The raw counts decide the checks; the net ones are the numbers */
+	for (i = 0; i < nic; i++)
+		if ((ic[i].inst & 0xfc0007fe) == 0x4c0000a4)
+			raw_rfscv += ic[i].n;
+	raw_sc = sc;
 	for (i = 0; i < nic; i++)
 		for (j = 0; j < idle_nic; j++)
 			if (idle_ic[j].inst == ic[i].inst)
@@ -323,8 +328,8 @@ static void report_trace(const char *tag, long calls, int idle)
 	for (i = 0; i < nic; i++)
 		if ((ic[i].inst & 0xfc0007fe) == 0x4c0000a4)
 			rfscv += ic[i].n;
-	printf("l2: %s trace calls %ld syscall-exits %ld fac-exits %ld rfscv %ld\n",
-	       tag, calls, sc, fac, rfscv);
+	printf("l2: %s trace calls %ld syscall-exits %ld fac-exits %ld rfscv %ld raw-syscall-exits %ld raw-rfscv %ld\n",
+	       tag, calls, sc, fac, rfscv, raw_sc, raw_rfscv);
 	qsort(ic, nic, sizeof(ic[0]), by_count);
 	/* The 16 most frequent */
 	for (i = 0; i < nic && i < 16; i++) {
