@@ -265,10 +265,52 @@ static struct insn_count idle_ic[256];
 static int idle_nic;
 static long idle_sc, idle_fac;
 
-static void report_trace(const char *tag, long calls, int idle)
+static int by_value(const void *a, const void *b)
+{
+	const long *x = a, *y = b;
+
+	return *x > *y ? 1 : *x < *y ? -1 : 0;
+}
+
+/*
+ * Exits per call, call by call: a call starts with the exit of its sc or
+ * scv from problem state (guest MSR[PR]) and takes every exit up to the
+ * next call's.  A call that a guest timer interrupt lands in takes that
+ * interrupt's exits too; the most frequent count is a call without one.
+ * The last call of the window runs into its end and is not counted.
+ */
+#define MAX_CALLS	1024
+static long percall[MAX_CALLS];
+static int npercall;
+
+static void report_percall(const char *tag, const char *window)
+{
+	long mode = 0, best = 0, run = 0;
+	int i;
+
+	if (npercall < 1) {
+		printf("l2: %s percall %s calls 0\n", tag, window);
+		return;
+	}
+	qsort(percall, npercall, sizeof(percall[0]), by_value);
+	for (i = 0; i < npercall; i++) {
+		run = (i && percall[i] == percall[i - 1]) ? run + 1 : 1;
+		if (run > best) {
+			best = run;
+			mode = percall[i];
+		}
+	}
+	printf("l2: %s percall %s calls %d mode %ld of %ld min %ld median %ld max %ld\n",
+	       tag, window, npercall, mode, best, percall[0],
+	       percall[npercall / 2], percall[npercall - 1]);
+}
+
+static void report_trace(const char *tag, const char *window, long calls,
+			 int idle)
 {
 	static struct insn_count ic[256];
 	long sc = 0, fac = 0, other = 0, rfscv = 0, raw_sc, raw_rfscv = 0;
+	long cur = -1;
 	int nic = 0, i, j;
 	char line[512], name[64];
 	FILE *f;
@@ -285,13 +327,27 @@ static void report_trace(const char *tag, long calls, int idle)
 		if (line[0] == '#')
 			continue;
 		if ((p = strstr(line, "kvm_exit: exit="))) {
+			char *m = strstr(p, "msr=0x");
+			int user = m && (strtoul(m + 6, NULL, 16) & 0x4000);
+			int start = 0;
+
 			p += strlen("kvm_exit: exit=");
-			if (!strncmp(p, "SYSCALL", 7))
+			if (!strncmp(p, "SYSCALL", 7)) {
 				sc++;
-			else if (!strncmp(p, "0xf60", 5))
+				start = user;
+			} else if (!strncmp(p, "0xf60", 5)) {
 				fac++;
-			else
+				start = user;
+			} else {
 				other++;
+			}
+			if (start) {
+				if (cur >= 0 && npercall < MAX_CALLS)
+					percall[npercall++] = cur;
+				cur = 0;
+			}
+			if (cur >= 0)
+				cur++;
 		} else if ((p = strstr(line, "kvm_ppc_instr: inst "))) {
 			unsigned int inst = strtoul(p + 20, NULL, 10);
 
@@ -304,6 +360,14 @@ static void report_trace(const char *tag, long calls, int idle)
 		}
 	}
 	fclose(f);
+	if (!idle)
+		report_percall(tag, window);
+	npercall = 0;
+	if (strcmp(window, "trace") && !idle) {
+		/* The instruction counts are the glibc window's only */
+		memset(ic, 0, sizeof(ic));
+		return;
+	}
 	if (idle) {
 		memcpy(idle_ic, ic, sizeof(ic));
 		idle_nic = nic;
@@ -346,8 +410,8 @@ static void start_trace(void)
 	put(TRACING "/tracing_on", "0");
 	put(TRACING "/buffer_size_kb", "4096");
 	put(TRACING "/trace", "");
-	put(TRACING "/events/kvm_pr/kvm_exit/filter",
-	    "exit_nr == 0xc00 || exit_nr == 0xf60");
+	/* Every exit: the per-call counts need them all */
+	put(TRACING "/events/kvm_pr/kvm_exit/filter", "0");
 	put(TRACING "/events/kvm_pr/kvm_exit/enable", "1");
 	put(TRACING "/events/kvm/kvm_ppc_instr/enable", "1");
 	put(TRACING "/tracing_on", "1");
@@ -391,6 +455,7 @@ static void run_case(const char *spec, int limit_s)
 			"-m", "512M", "-smp", "1", "-nodefaults", "-display",
 			"none", "-chardev", "stdio,id=con,signal=off",
 			"-device", "spapr-vty,chardev=con",
+			"-device", "pci-testdev",
 			"-chardev", "pipe,id=qmp,path=/tmp/qmp",
 			"-mon", "chardev=qmp,mode=control",
 			"-no-reboot", "-kernel", kpath, "-initrd",
@@ -469,6 +534,12 @@ static void run_case(const char *spec, int limit_s)
 			/* The L2 asked for AIL=3 and was refused */
 			printf("l2: %s ail-refused %s\n", tag,
 			       strstr(line, "elocation on exceptions") - 1);
+		} else if (strstr(line, "KVM: Live patching for a fast VM")) {
+			/* The guest's paravirt magic page (CONFIG_KVM_GUEST) */
+			printf("l2: %s magic %s\n", tag,
+			       strstr(line, "fast VM worked") ? "worked" : "failed");
+		} else if (!strncmp(line, "@@ mmio ", 8)) {
+			printf("l2: %s mmio %s\n", tag, line + 8);
 		} else if (!strncmp(line, "@@ init ", 8)) {
 			booted = 1;
 			printf("l2: %s init %.1f s %s\n", tag, now() - t0, line + 8);
@@ -485,7 +556,7 @@ static void run_case(const char *spec, int limit_s)
 			sscanf(line + 7, "%31s %ld %llu %ld", name, &n, &ns, &bad);
 			if (!strncmp(name, "trace", 5)) {
 				if (!strcmp(flavor, "pr"))
-					report_trace(tag, n, !strcmp(name, "trace-idle"));
+					report_trace(tag, name, n, !strcmp(name, "trace-idle"));
 				continue;
 			}
 			if (query_stats(after)) {
