@@ -1281,7 +1281,7 @@ do_bench() {
 			log=$LOGS/vm-hash-bench-$label.log
 			RESULTS=$out VMLINUX=$out/vmlinux.$label HOSTS=hash FLAVORS=pr \
 				ONLY=powerpc/last_inst_test ARGS="-b,$stores,-r,$runs" \
-				TEST_TIMEOUT=$((60 + runs * stores / 200)) TAG="bench-$label" \
+				TEST_TIMEOUT=$((60 + runs * stores / 50)) TAG="bench-$label" \
 				"$TOP/kselftests/run-vm.sh" all >"$LOGS/bench-$label.log" 2>&1
 			grep -q "^  PASS kvm:powerpc/last_inst_test" "$LOGS/bench-$label.log" ||
 				die "[$label] last_inst_test did not pass: see $log"
@@ -1289,15 +1289,16 @@ do_bench() {
 				sed "s/^# # bench /$label /" >>"$out/raw"
 		done
 	done
-	# "label KVM-pr <mode>: N stores, T ns/store, E exits/store"
+	# "label KVM-pr <mode>: N <what>, T ns/<op>, E exits/<op>", op store,
+	# hcall or syscall: one row per mode, op and kernel.
 	awk '
 	{ label = $1; mode = ($3 == "real") ? "real" : "translated"
 	  for (i = 1; i <= NF; i++) {
-		if ($i == "ns/store,") ns = $(i - 1)
-		if ($i == "exits/store") ex = $(i - 1)
+		if ($i ~ /^ns\//) { ns = $(i - 1); op = substr($i, 4); sub(/,$/, "", op) }
+		if ($i ~ /^exits\//) ex = $(i - 1)
 	  }
-	  k = label " " mode; n[k]++; v[k, n[k]] = ns; x[k, n[k]] = ex
-	  if (!(mode in seenm)) { seenm[mode] = 1; modes[++nm] = mode }
+	  g = mode " " op; k = label " " g; n[k]++; v[k, n[k]] = ns; x[k, n[k]] = ex
+	  if (!(g in seeng)) { seeng[g] = 1; groups[++ng] = g }
 	  if (!(label in seenl)) { seenl[label] = 1; labels[++nl] = label } }
 	function sorted(a, k,   i, j, t) {
 		for (i = 1; i <= n[k]; i++) s[i] = a[k, i]
@@ -1305,20 +1306,21 @@ do_bench() {
 			if (s[j] + 0 < s[i] + 0) { t = s[i]; s[i] = s[j]; s[j] = t }
 	}
 	END {
-		printf "%-11s %-6s %4s %9s %9s %9s %8s %6s %6s %6s\n", "mode", "kernel",
+		printf "%-19s %-6s %4s %9s %9s %9s %8s %6s %6s %6s\n", "mode, op", "kernel",
 		       "runs", "median", "min", "max", "exits", "x med", "x min", "x max"
-		for (m = 1; m <= nm; m++) for (l = 1; l <= nl; l++) {
-			k = labels[l] " " modes[m]
+		for (m = 1; m <= ng; m++) for (l = 1; l <= nl; l++) {
+			k = labels[l] " " groups[m]
+			if (!n[k]) continue
 			sorted(x, k); mx = s[int((n[k] + 1) / 2)]
 			sorted(v, k)
 			med[k] = s[int((n[k] + 1) / 2)]; lo[k] = s[1]; hi[k] = s[n[k]]
-			r = labels[1] " " modes[m]
-			printf "%-11s %-6s %4d %7dns %7dns %7dns %8s %6.3f %6.3f %6.3f\n", modes[m],
+			r = labels[1] " " groups[m]
+			printf "%-19s %-6s %4d %7dns %7dns %7dns %8s %6.3f %6.3f %6.3f\n", groups[m],
 			       labels[l], n[k], med[k], lo[k], hi[k], mx, med[k] / med[r],
 			       lo[k] / lo[r], hi[k] / hi[r]
 		}
 	}' "$out/raw" | tee "$RESULTS/bench-table"
-	info "kernel config $cfg; ns per emulated store and exits per store (medians); ratios against '$(echo "$BENCH_POINTS" | head -1 | cut -d'|' -f1)'; raw: $out/raw"
+	info "kernel config $cfg; ns and exits per operation (medians): an emulated store, a KVM hypercall, a problem-state system call; ratios against '$(echo "$BENCH_POINTS" | head -1 | cut -d'|' -f1)'; raw: $out/raw"
 }
 
 # cached_run STAGE FUNC TABLE: FUNC, unless cached() can replay it.
