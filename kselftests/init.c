@@ -7,7 +7,9 @@
  *
  * Kernel command line: kvmtest.host=<name> (label), kvmtest.timeout=<s>,
  * kvmtest.flavors=<pr,hv>, kvmtest.only=<test>[,<test>...] (run only these),
- * kvmtest.args=<arg,arg,...> (its arguments, comma-separated).
+ * kvmtest.args=<arg,arg,...> (its arguments, comma-separated),
+ * kvmtest.extra=<test>:<s>:<arg,arg,...> (that test's own time limit and
+ * arguments, whatever kvmtest.only= says).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,6 +35,10 @@ static char flavors[64] = "pr,hv";
 static char only[1024];
 static char args[256];
 static int timeout_s = 120;
+/* kvmtest.extra=: one test's own limit and arguments */
+static char extra[256];
+static char *extra_test, *extra_args;
+static int extra_timeout;
 
 static void param(const char *key, char *dst, size_t len)
 {
@@ -79,6 +85,25 @@ static void setup(void)
 	param("kvmtest.timeout=", buf, sizeof(buf));
 	if (buf[0])
 		timeout_s = atoi(buf);
+	param("kvmtest.extra=", extra, sizeof(extra));
+	if (extra[0]) {
+		char *t = strchr(extra, ':'), *a = t ? strchr(t + 1, ':') : NULL;
+
+		if (a) {
+			*t = *a = '\0';
+			extra_test = extra;
+			extra_timeout = atoi(t + 1);
+			extra_args = a + 1;
+		}
+	}
+}
+
+/* The time limit of @prog. */
+static int test_timeout(const char *prog)
+{
+	if (extra_test && !strcmp(prog, extra_test) && extra_timeout > 0)
+		return extra_timeout;
+	return timeout_s;
 }
 
 static double now(void)
@@ -138,7 +163,7 @@ static int run_one(const char *prog, const char *flavor, char *skip,
 		   size_t skiplen, double *secs)
 {
 	char path[300], env[64], line[1024];
-	double t0 = now(), deadline = t0 + timeout_s;
+	double t0 = now(), deadline = t0 + test_timeout(prog);
 	size_t used = 0;
 	int pfd[2], status = 0, timed_out = 0;
 	pid_t pid;
@@ -151,11 +176,24 @@ static int run_one(const char *prog, const char *flavor, char *skip,
 	if (pid < 0)
 		return 1;
 	if (!pid) {
-		char *argv[16] = { path }, *a = args, *sep;
+		char *argv[32] = { path }, *a = args, *sep;
 		int argc = 1;
 
+		/* kvmtest.extra= arguments first, then kvmtest.args= */
+		if (extra_test && !strcmp(prog, extra_test)) {
+			char *e = extra_args;
+
+			while (*e && argc < 15) {
+				argv[argc++] = e;
+				sep = strchr(e, ',');
+				if (!sep)
+					break;
+				*sep = '\0';
+				e = sep + 1;
+			}
+		}
 		/* kvmtest.args= goes to the one test kvmtest.only= names */
-		while (only[0] && !strchr(only, ',') && *a && argc < 15) {
+		while (only[0] && !strchr(only, ',') && *a && argc < 30) {
 			argv[argc++] = a;
 			sep = strchr(a, ',');
 			if (!sep)
@@ -282,7 +320,8 @@ int main(void)
 				       flv[j], host, skip[0] ? skip : "no reason given");
 			else if (r == 2)
 				printf("not ok %d kvm:%s:%s@%s # TIMEOUT %ds\n", n,
-				       tests[i], flv[j], host, timeout_s);
+				       tests[i], flv[j], host,
+				       test_timeout(tests[i]));
 			else
 				printf("not ok %d kvm:%s:%s@%s\n", n, tests[i],
 				       flv[j], host);

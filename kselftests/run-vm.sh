@@ -14,7 +14,9 @@
 #
 # Environment: HOSTS="hash radix p8 p10-hash p10-radix", ONLY=<test>[,<test>...], TEST_TIMEOUT=<s per test>,
 # ARGS=<a,b,...> (arguments of the ONLY test), VMLINUX=, SELFTESTS=,
-# TAG= (result name suffix), BUILD=.
+# TAG= (result name suffix), BUILD=, FUZZ_ITEMS= (items per cell of
+# powerpc/fuzz_test on hash and radix, 100000), FUZZ_ITEMS_OTHER= (on the
+# other hosts, 10000).
 set -o pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,6 +28,8 @@ SELFTESTS=${SELFTESTS:-$BUILD/selftests}
 INITRAMFS=${INITRAMFS:-$BUILD/initramfs}
 HOSTS=${HOSTS:-hash radix p8 p10-hash p10-radix}
 TEST_TIMEOUT=${TEST_TIMEOUT:-90}
+FUZZ_ITEMS=${FUZZ_ITEMS:-100000}
+FUZZ_ITEMS_OTHER=${FUZZ_ITEMS_OTHER:-10000}
 QEMU=${QEMU:-qemu-system-ppc64}
 
 die() { echo "error: $*" >&2; exit 1; }
@@ -92,7 +96,19 @@ boot() {
 	[ -n "$ONLY" ] && ntests=$(echo "$ONLY" | tr ',' '\n' | grep -c .)
 	case "$ONLY" in *,*) [ -z "$ARGS" ] || die "ARGS= is for one test, but ONLY= names several" ;; esac
 	limit=$((60 + ntests * nfl * (TEST_TIMEOUT + 5)))
-	append="console=hvc0 $append kvmtest.host=$hname kvmtest.timeout=$TEST_TIMEOUT kvmtest.flavors=$flavors${ONLY:+ kvmtest.only=$ONLY}${ARGS:+ kvmtest.args=$ARGS}"
+	# The instruction fuzzer: FUZZ_ITEMS per cell on the powernv9 hosts,
+	# which cover every cell (KVM-PR real, translated and problem state,
+	# KVM-HV hash and radix), FUZZ_ITEMS_OTHER on the others; its own
+	# time limit (KVM-PR does about 1500 items a second per cell here).
+	local fuzz="" items=$FUZZ_ITEMS_OTHER ftime
+	case "$hname" in hash | radix) items=$FUZZ_ITEMS ;; esac
+	if grep -qx powerpc/fuzz_test "$INITRAMFS/list" &&
+		{ [ -z "$ONLY" ] || echo ",$ONLY," | grep -q ',powerpc/fuzz_test,'; }; then
+		ftime=$((60 + items / 200))
+		fuzz="kvmtest.extra=powerpc/fuzz_test:$ftime:-n,$items"
+		limit=$((limit + nfl * ftime))
+	fi
+	append="console=hvc0 $append kvmtest.host=$hname kvmtest.timeout=$TEST_TIMEOUT kvmtest.flavors=$flavors${ONLY:+ kvmtest.only=$ONLY}${ARGS:+ kvmtest.args=$ARGS}${fuzz:+ $fuzz}"
 	echo "  [$hname] booting $machine: $append (limit ${limit}s, console: $log)"
 	t0=$(date +%s)
 	"$QEMU" -M "$machine" -m 2G -smp 1 -display none -monitor none \
