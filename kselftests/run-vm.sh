@@ -216,6 +216,39 @@ parse() {
 	fi
 }
 
+# boot_hosts HOST...: boot them, two at a time (VM_LANES, default 2: each
+# QEMU is one TCG vCPU, one core of the two): the first host (powernv9
+# hash, with the fuzzer's KVM-PR cells the longest boot) in one lane, the
+# others one after another in the second.  Output and results are kept
+# per lane and printed in host order when both are done.
+boot_hosts() {
+	local first=$1 lane
+	shift
+	if [ "${VM_LANES:-2}" -lt 2 ] || [ $# = 0 ]; then
+		for lane in "$first" "$@"; do
+			boot "$lane"
+		done
+		return
+	fi
+	local dir
+	dir=$(mktemp -d "$BUILD/state/vm-lanes.XXXXXX")
+	# Background jobs of a non-interactive shell ignore SIGINT: an
+	# interrupt stops both lanes (and their QEMUs) here.
+	trap 'trap "" INT TERM; kill -TERM 0; wait; rm -rf "$dir"; exit 130' INT TERM
+	(trap - INT TERM; RESULTS=$dir/1 boot "$first" >"$dir/1.out" 2>&1) &
+	(trap - INT TERM
+		for lane in "$@"; do
+			RESULTS=$dir/2 boot "$lane"
+		done >"$dir/2.out" 2>&1) &
+	wait
+	trap - INT TERM
+	for lane in 1 2; do
+		cat "$dir/$lane.out"
+		[ -f "$dir/$lane/all" ] && cat "$dir/$lane/all" >>"$RESULTS/all"
+	done
+	rm -rf "$dir"
+}
+
 main() {
 	local t0 h
 	command -v "$QEMU" >/dev/null || die "$QEMU missing: run 'make deps' (apt-get install qemu-system-ppc)"
@@ -245,9 +278,7 @@ main() {
 		done | grep -c . | sed 's/^/  replayed /; s/$/ results/'
 	else
 		mark=$(wc -l <"$RESULTS/all")
-		for h in $HOSTS; do
-			boot "$h"
-		done
+		boot_hosts $HOSTS
 		if [ -z "$TAG" ] && ! tail -n +"$((mark + 1))" "$RESULTS/all" | grep -q '^FAIL '; then
 			{
 				echo "$key"

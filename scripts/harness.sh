@@ -1095,10 +1095,22 @@ do_test_power() {
 		n=$((n + 1))
 	done <"$map"
 	# One boot per kernel, host and flavors.
+	# Two boots at a time (VM_LANES): each QEMU is one TCG vCPU, and
+	# every boot writes files of its own group.  Background jobs of a
+	# non-interactive shell ignore SIGINT: an interrupt stops them here.
+	local running=0
+	trap 'trap "" INT TERM; kill -TERM 0; wait; exit 130' INT TERM
 	for g in "$POWER"/*.vmlinux; do
 		[ -f "$g" ] || continue
-		power_boot "$(basename "$g" .vmlinux)"
+		if [ "$running" -ge "${VM_LANES:-2}" ]; then
+			wait -n
+			running=$((running - 1))
+		fi
+		(trap - INT TERM; power_boot "$(basename "$g" .vmlinux)") &
+		running=$((running + 1))
 	done
+	wait
+	trap - INT TERM
 	# The verdicts, in the order of the map.
 	for ((k = 0; k < n; k++)); do
 		subject=${l_subject[k]} test=${l_test[k]}
