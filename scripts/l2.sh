@@ -387,6 +387,28 @@ table() {
 L1_STATUS=
 fetch
 build_l1_initramfs
+# Checks that all passed are replayed while the L1 initramfs (packages,
+# kselftests/l2, this script, the L1 kernel), the hosts, cases and limit
+# and QEMU are the same; not for 'make l2' (L2_BENCH), NO_CACHE=1 boots
+# again.
+run_key=$( {
+	cat "$L2/l1.key"
+	echo "$L2_HOSTS|${L2_CASES:-}|$L2_LIMIT"
+	"$QEMU" --version | head -1
+} | sha256sum | cut -c1-32)
+cache=$L2/run-cache
+if [ -z "${L2_BENCH:-}" ] && [ -z "${NO_CACHE:-}" ] && [ -f "$cache" ] &&
+	[ "$(head -1 "$cache")" = "$run_key" ]; then
+	when=$(sed -n 2p "$cache")
+	info "L1 kernel, initramfs, cases and QEMU unchanged since $when: replaying those results (NO_CACHE=1 boots again)"
+	tail -n +3 "$cache" | while read -r v n r; do
+		result "$v" "$n" "${r:+$r; }unchanged since $when"
+	done | grep -c . | sed 's/^/  replayed /; s/$/ results/'
+	[ -f "$cache.table" ] && cp "$cache.table" "$RESULTS/l2-table"
+	exit 0
+fi
+touch "$RESULTS/all"
+mark=$(wc -l <"$RESULTS/all")
 : >"$L2/facts"
 for host in $L2_HOSTS; do
 	case $host in
@@ -410,3 +432,15 @@ else
 	info "no base L1 kernel (the bisect builds it): the table has no base rows"
 fi
 table
+if [ -z "${L2_BENCH:-}" ]; then
+	if ! tail -n +"$((mark + 1))" "$RESULTS/all" | grep -q '^FAIL '; then
+		{
+			echo "$run_key"
+			date -u '+%Y-%m-%d %H:%M UTC'
+			tail -n +"$((mark + 1))" "$RESULTS/all"
+		} >"$cache"
+		cp "$RESULTS/l2-table" "$cache.table"
+	else
+		rm -f "$cache" "$cache.table"
+	fi
+fi
