@@ -1179,9 +1179,13 @@ power_boot() {
 	fl=$(echo "$fl" | tr '+' ',')
 	tests=$(cat "$POWER/$g.first" "$POWER/$g.later" 2>/dev/null | awk '!seen[$0]++' | paste -sd,)
 	info "[test-power] $host, kernel $sum, $fl: $tests"
+	# An initramfs of its own: two boots run at a time, and run-vm.sh
+	# writes the initramfs (and the test list) before it boots.
 	RESULTS=$POWER/$g.res VMLINUX=$(cat "$POWER/$g.vmlinux") ARGS= \
 		HOSTS=$host FLAVORS=$fl ONLY=$tests TAG="power-$sum-${fl//,/+}" \
+		INITRAMFS=$POWER/$g.initramfs \
 		"$TOP/kselftests/run-vm.sh" all >"$POWER/$g.out" 2>&1
+	rm -rf "$POWER/$g.initramfs"
 	touch "$POWER/$g.res/all"
 	# The first test the boot ran, as the console says.
 	log=$LOGS/vm-$host-power-$sum-${fl//,/+}.log
