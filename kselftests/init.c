@@ -3,7 +3,10 @@
  * /init of the kselftest VM: mounts what the KVM selftests need, runs every
  * program listed in /tests/list once per KVM flavor (KVM_PPC_FLAVOR=pr|hv),
  * each under a time limit, and prints KTAP on the console.  Test output is
- * indented as "# " lines.  Ends with a sentinel line and powers off.
+ * indented as "# " lines.  A test during which the kernel logs one message
+ * (its text with the digits left out) more than LOG_SAME_MAX times within
+ * LOG_WINDOW_US fails: a guest must not be able to flood the host's log.
+ * Ends with a sentinel line and powers off.
  *
  * Kernel command line: kvmtest.host=<name> (label), kvmtest.timeout=<s>,
  * kvmtest.flavors=<pr,hv>, kvmtest.only=<test>[,<test>...] (run only these),
@@ -12,6 +15,7 @@
  * arguments, whatever kvmtest.only= says).
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -28,6 +32,16 @@
 
 #define MAX_TESTS	256
 #define SENTINEL	"kvmtest: done"
+
+/*
+ * A rate-limited message (pr_*_ratelimited(), DEFAULT_RATELIMIT_BURST 10 per
+ * DEFAULT_RATELIMIT_INTERVAL 5 s) appears at most 20 times in any 5 s; the
+ * same text more often than LOG_SAME_MAX times in that long is a flood.
+ */
+#define LOG_WINDOW_US	5000000ULL
+#define LOG_SAME_MAX	30
+#define LOG_TEXTS	256
+#define LOG_TEXT_LEN	96
 
 static char cmdline[4096];
 static char host[64] = "unknown";
@@ -112,6 +126,112 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The kernel log (/dev/kmsg), read from where the current test started. */
+static int kmsg_fd = -1;
+
+/* Each message text seen, with the times of its last LOG_SAME_MAX + 1. */
+struct log_text {
+	char text[LOG_TEXT_LEN];
+	unsigned long long t[LOG_SAME_MAX + 1];
+	unsigned long n;
+};
+
+static struct log_text log_texts[LOG_TEXTS];
+static int nr_log_texts;
+
+static void kmsg_mark(void)
+{
+	static int warned;
+
+	if (kmsg_fd < 0)
+		kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (kmsg_fd >= 0)
+		lseek(kmsg_fd, 0, SEEK_END);
+	else if (!warned++)
+		printf("# kvmtest: no /dev/kmsg (%s): host log not checked\n",
+		       strerror(errno));
+	nr_log_texts = 0;
+}
+
+/*
+ * A message's text without its numbers (words of hex or decimal digits,
+ * with or without 0x), so that one message with other values is the same.
+ */
+static void log_text_of(const char *m, char *text)
+{
+	int k = 0, len, i, number;
+
+	while (*m && *m != '\n' && k < LOG_TEXT_LEN - 1) {
+		if (!isalnum((unsigned char)*m)) {
+			text[k++] = *m++;
+			continue;
+		}
+		for (len = 0; isalnum((unsigned char)m[len]); len++)
+			;
+		/* 0x and hex digits, or hex digits with a decimal one */
+		number = len > 2 && m[0] == '0' && m[1] == 'x';
+		for (i = number ? 2 : 0; i < len && isxdigit((unsigned char)m[i]); i++)
+			number |= isdigit((unsigned char)m[i]);
+		if (i < len || !number) {
+			for (i = 0; i < len && k < LOG_TEXT_LEN - 1; i++)
+				text[k++] = m[i];
+		}
+		m += len;
+	}
+	text[k] = '\0';
+}
+
+/*
+ * Read the records since kmsg_mark(); each is "<prio>,<seq>,<usec>,...;"
+ * and the text.  Returns the text that came LOG_SAME_MAX + 1 times within
+ * LOG_WINDOW_US (and how often it came in all), or NULL.
+ */
+static const struct log_text *kmsg_flood(void)
+{
+	const struct log_text *flood = NULL;
+	unsigned long long usec;
+	char rec[8192], text[LOG_TEXT_LEN];
+	struct log_text *lt;
+	const char *m;
+	ssize_t len;
+	int i, k;
+
+	if (kmsg_fd < 0)
+		return NULL;
+	for (;;) {
+		len = read(kmsg_fd, rec, sizeof(rec) - 1);
+		/* EPIPE: records were overwritten; EINVAL: one too long */
+		if (len < 0 && (errno == EPIPE || errno == EINVAL))
+			continue;
+		if (len <= 0)
+			break;
+		rec[len] = '\0';
+		m = strchr(rec, ';');
+		if (!m || sscanf(rec, "%*u,%*u,%llu", &usec) != 1)
+			continue;
+		log_text_of(m + 1, text);
+		k = strlen(text);
+		for (i = 0; i < nr_log_texts; i++)
+			if (!strcmp(log_texts[i].text, text))
+				break;
+		if (i == nr_log_texts) {
+			if (nr_log_texts == LOG_TEXTS)
+				continue;
+			lt = &log_texts[nr_log_texts++];
+			memcpy(lt->text, text, k + 1);
+			lt->n = 0;
+		}
+		lt = &log_texts[i];
+		lt->t[lt->n++ % (LOG_SAME_MAX + 1)] = usec;
+		/* the oldest of the last LOG_SAME_MAX + 1, within the window? */
+		if (lt->n > LOG_SAME_MAX &&
+		    lt->t[lt->n % (LOG_SAME_MAX + 1)] + LOG_WINDOW_US >= usec &&
+		    !flood)
+			flood = lt;
+	}
+	return flood;
 }
 
 /* Print one line of test output, indented, and remember SKIP reasons. */
@@ -309,10 +429,19 @@ int main(void)
 			double secs = 0;
 			int r;
 
+			const struct log_text *flood;
+
 			printf("# kvmtest: start %s:%s@%s\n", tests[i], flv[j], host);
+			kmsg_mark();
 			r = run_one(tests[i], flv[j], skip, sizeof(skip), &secs);
+			flood = kmsg_flood();
 			n++;
-			if (r == 0)
+			if (flood)
+				printf("not ok %d kvm:%s:%s@%s # host log flooded: more than %d times within %llu s, %lu in all: \"%s\"\n",
+				       n, tests[i], flv[j], host, LOG_SAME_MAX,
+				       LOG_WINDOW_US / 1000000, flood->n,
+				       flood->text);
+			else if (r == 0)
 				printf("ok %d kvm:%s:%s@%s # time=%.2fs\n", n,
 				       tests[i], flv[j], host, secs);
 			else if (r == 4)
