@@ -4,8 +4,9 @@
  * program listed in /tests/list once per KVM flavor (KVM_PPC_FLAVOR=pr|hv),
  * each under a time limit, and prints KTAP on the console.  Test output is
  * indented as "# " lines.  A test during which the kernel logs one message
- * (its text with the digits left out) more than LOG_SAME_MAX times within
- * LOG_WINDOW_US fails: a guest must not be able to flood the host's log.
+ * (its text with the numbers left out) more than LOG_SAME_MAX times within
+ * LOG_WINDOW_US fails, and so does every test if /dev/kmsg cannot be read:
+ * a guest must not be able to flood the host's log.
  * Ends with a sentinel line and powers off.
  *
  * Kernel command line: kvmtest.host=<name> (label), kvmtest.timeout=<s>,
@@ -42,6 +43,8 @@
 #define LOG_SAME_MAX	30
 #define LOG_TEXTS	256
 #define LOG_TEXT_LEN	96
+/* Records read after a test at most (a log still being flooded) */
+#define LOG_READ_MAX	100000
 
 static char cmdline[4096];
 static char host[64] = "unknown";
@@ -150,14 +153,15 @@ static void kmsg_mark(void)
 	if (kmsg_fd >= 0)
 		lseek(kmsg_fd, 0, SEEK_END);
 	else if (!warned++)
-		printf("# kvmtest: no /dev/kmsg (%s): host log not checked\n",
+		printf("# kvmtest: no /dev/kmsg (%s): every test fails\n",
 		       strerror(errno));
 	nr_log_texts = 0;
 }
 
 /*
- * A message's text without its numbers (words of hex or decimal digits,
- * with or without 0x), so that one message with other values is the same.
+ * A message's text without its numbers (0x and hex digits, words of hex
+ * digits with a decimal digit or of 8 and more hex digits), so that one
+ * message with other values is the same text.
  */
 static void log_text_of(const char *m, char *text)
 {
@@ -170,10 +174,14 @@ static void log_text_of(const char *m, char *text)
 		}
 		for (len = 0; isalnum((unsigned char)m[len]); len++)
 			;
-		/* 0x and hex digits, or hex digits with a decimal one */
-		number = len > 2 && m[0] == '0' && m[1] == 'x';
+		/*
+		 * 0x and hex digits, hex digits with a decimal one, or 8 and
+		 * more hex digits (a value like ffffffff)
+		 */
+		number = len > 2 && m[0] == '0' && (m[1] == 'x' || m[1] == 'X');
 		for (i = number ? 2 : 0; i < len && isxdigit((unsigned char)m[i]); i++)
 			number |= isdigit((unsigned char)m[i]);
+		number |= i == len && len >= 8;
 		if (i < len || !number) {
 			for (i = 0; i < len && k < LOG_TEXT_LEN - 1; i++)
 				text[k++] = m[i];
@@ -194,13 +202,13 @@ static const struct log_text *kmsg_flood(void)
 	unsigned long long usec;
 	char rec[8192], text[LOG_TEXT_LEN];
 	struct log_text *lt;
+	int i, k, nr = 0;
 	const char *m;
 	ssize_t len;
-	int i, k;
 
 	if (kmsg_fd < 0)
 		return NULL;
-	for (;;) {
+	while (nr++ < LOG_READ_MAX) {
 		len = read(kmsg_fd, rec, sizeof(rec) - 1);
 		/* EPIPE: records were overwritten; EINVAL: one too long */
 		if (len < 0 && (errno == EPIPE || errno == EINVAL))
@@ -217,9 +225,10 @@ static const struct log_text *kmsg_flood(void)
 			if (!strcmp(log_texts[i].text, text))
 				break;
 		if (i == nr_log_texts) {
-			if (nr_log_texts == LOG_TEXTS)
-				continue;
-			lt = &log_texts[nr_log_texts++];
+			/* A full table: the new text takes a slot in turn */
+			i = nr_log_texts < LOG_TEXTS ? nr_log_texts++ :
+			    nr % LOG_TEXTS;
+			lt = &log_texts[i];
 			memcpy(lt->text, text, k + 1);
 			lt->n = 0;
 		}
@@ -437,10 +446,15 @@ int main(void)
 			flood = kmsg_flood();
 			n++;
 			if (flood)
-				printf("not ok %d kvm:%s:%s@%s # host log flooded: more than %d times within %llu s, %lu in all: \"%s\"\n",
-				       n, tests[i], flv[j], host, LOG_SAME_MAX,
-				       LOG_WINDOW_US / 1000000, flood->n,
-				       flood->text);
+				printf("# kvmtest: host log flooded: more than %d times within %llu s, %lu in all: \"%s\"\n",
+				       LOG_SAME_MAX, LOG_WINDOW_US / 1000000,
+				       flood->n, flood->text);
+			if (flood || kmsg_fd < 0)
+				printf("not ok %d kvm:%s:%s@%s # %s%s\n", n,
+				       tests[i], flv[j], host,
+				       kmsg_fd < 0 ? "host log not readable" :
+				       "host log flooded",
+				       r == 2 ? ", TIMEOUT" : r == 1 ? ", failed" : "");
 			else if (r == 0)
 				printf("ok %d kvm:%s:%s@%s # time=%.2fs\n", n,
 				       tests[i], flv[j], host, secs);
