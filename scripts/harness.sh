@@ -17,6 +17,15 @@ STATE=$BUILD/state
 LOGS=$BUILD/logs
 RESULTS=$BUILD/results
 JOBS=${JOBS:-3}
+# Kernels built from the same tree, config and compiler come out byte for
+# byte the same, however often they are linked again (the bisect touches
+# files and checks out other commits in between): no build time, user,
+# host or build count in the version string.  The VM and real-guest stages
+# replay their results by the kernel's contents.
+export KBUILD_BUILD_TIMESTAMP=${KBUILD_BUILD_TIMESTAMP:-"Thu Jan  1 00:00:00 UTC 1970"}
+export KBUILD_BUILD_USER=${KBUILD_BUILD_USER:-ppc-kvm-series}
+export KBUILD_BUILD_HOST=${KBUILD_BUILD_HOST:-harness}
+export KBUILD_BUILD_VERSION=${KBUILD_BUILD_VERSION:-1}
 # The base: Debian's linux-source-$KVER.  7.3 is the series' base; 6.12
 # (the LTS the stable fixes go to) is what 'stable-check' applies them to.
 KVER=${KVER:-7.3}
