@@ -16,7 +16,7 @@
 # ARGS=<a,b,...> (arguments of the ONLY test), VMLINUX=, SELFTESTS=,
 # TAG= (result name suffix), BUILD=, FUZZ_ITEMS= (items per cell of
 # powerpc/fuzz_test on hash and radix, 100000), FUZZ_ITEMS_OTHER= (on the
-# other hosts, 10000).
+# other hosts, 100000).
 set -o pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,7 +29,7 @@ INITRAMFS=${INITRAMFS:-$BUILD/initramfs}
 HOSTS=${HOSTS:-hash radix p8 p10-hash p10-radix}
 TEST_TIMEOUT=${TEST_TIMEOUT:-90}
 FUZZ_ITEMS=${FUZZ_ITEMS:-100000}
-FUZZ_ITEMS_OTHER=${FUZZ_ITEMS_OTHER:-10000}
+FUZZ_ITEMS_OTHER=${FUZZ_ITEMS_OTHER:-100000}
 QEMU=${QEMU:-qemu-system-ppc64}
 
 die() { echo "error: $*" >&2; exit 1; }
@@ -218,9 +218,10 @@ parse() {
 
 # boot_hosts HOST...: boot them, two at a time (VM_LANES, default 2: each
 # QEMU is one TCG vCPU, one core of the two): the first host (powernv9
-# hash, with the fuzzer's KVM-PR cells the longest boot) in one lane, the
-# others one after another in the second.  Output and results are kept
-# per lane and printed in host order when both are done.
+# hash, with the fuzzer's KVM-PR cells the longest boot) and the third
+# (powernv8) in one lane, the others one after another in the second.
+# Output and results are kept per lane and printed lane by lane when both
+# are done.
 boot_hosts() {
 	local first=$1 lane
 	shift
@@ -235,9 +236,16 @@ boot_hosts() {
 	# Background jobs of a non-interactive shell ignore SIGINT: an
 	# interrupt stops both lanes (and their QEMUs) here.
 	trap 'trap "" INT TERM; kill -TERM 0; wait; rm -rf "$dir"; exit 130' INT TERM
-	(trap - INT TERM; RESULTS=$dir/1 boot "$first" >"$dir/1.out" 2>&1) &
+	# Lane 1: the first host and the third (powernv9 hash with the
+	# fuzzer's three KVM-PR cells, then powernv8); lane 2: the others.
+	local third=${2:-}
+	(trap - INT TERM
+		for lane in "$first" $third; do
+			RESULTS=$dir/1 boot "$lane"
+		done >"$dir/1.out" 2>&1) &
 	(trap - INT TERM
 		for lane in "$@"; do
+			[ "$lane" = "$third" ] && continue
 			RESULTS=$dir/2 boot "$lane"
 		done >"$dir/2.out" 2>&1) &
 	wait
