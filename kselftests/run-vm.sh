@@ -266,27 +266,75 @@ main() {
 	build_initramfs
 	# A run whose results all passed or skipped is replayed while the
 	# kernel, the initramfs, this runner and QEMU are the same (the main
-	# run only; NO_CACHE=1 runs it again).
-	local key cache=$BUILD/state/vm-cache mark t
-	key=$({
-		# The initramfs's contents, not the cpio: it holds file times.
+	# run only; NO_CACHE=1 runs it again).  Below that, each test whose
+	# results on every host passed or skipped is replayed while it and
+	# all of that but the other tests are the same: only the tests that
+	# changed (or failed before) boot again, with the host checks.
+	local key bkey cache=$BUILD/state/vm-cache tdir=$BUILD/state/vm-tests
+	local mark t tk missing="" replay="" when
+	bkey=$({
 		cat "$VMLINUX" "$TOP/kselftests/init.c" "$0" "$TOP/kselftests/known-splats"
-		for t in $(cat "$INITRAMFS/list"); do cat "$SELFTESTS/$t"; done
-		echo "$HOSTS|$FLAVORS|$ONLY|$ARGS|$TEST_TIMEOUT"
+		echo "$HOSTS|$FLAVORS|$ONLY|$ARGS|$TEST_TIMEOUT|$FUZZ_ITEMS|$FUZZ_ITEMS_OTHER"
 		"$QEMU" --version | head -1
 	} | sha256sum | cut -c1-32)
-	mkdir -p "$RESULTS" "$BUILD/state"
+	# The initramfs's contents, not the cpio: it holds file times.
+	key=$({
+		echo "$bkey"
+		for t in $(cat "$INITRAMFS/list"); do cat "$SELFTESTS/$t"; done
+	} | sha256sum | cut -c1-32)
+	test_key() { { echo "$bkey $1"; cat "$SELFTESTS/$1"; } | sha256sum | cut -c1-32; }
+	mkdir -p "$RESULTS" "$BUILD/state" "$tdir"
 	touch "$RESULTS/all"
 	if [ -z "$TAG" ] && [ -z "$NO_CACHE" ] && [ -f "$cache" ] && [ "$(head -1 "$cache")" = "$key" ]; then
-		local when
 		when=$(sed -n 2p "$cache")
 		echo "  kernel, initramfs and runner unchanged since $when: replaying those results (NO_CACHE=1 boots again)"
 		tail -n +3 "$cache" | while read -r v n r; do
 			result "$v" "$n" "${r:+$r; }unchanged since $when"
 		done | grep -c . | sed 's/^/  replayed /; s/$/ results/'
 	else
+		if [ -z "$TAG" ] && [ -z "$NO_CACHE" ] && [ -z "$ONLY" ]; then
+			for t in $(cat "$INITRAMFS/list"); do
+				if [ -f "$tdir/$(test_key "$t")" ]; then
+					replay="$replay $t"
+				else
+					missing="$missing${missing:+,}$t"
+				fi
+			done
+			# Nothing to boot for means the host checks are missing:
+			# boot every test then.
+			[ -n "$missing" ] || replay=""
+		fi
 		mark=$(wc -l <"$RESULTS/all")
-		boot_hosts $HOSTS
+		if [ -n "$replay" ]; then
+			echo "  unchanged since an earlier run, replayed:$replay"
+			echo "  booting for: $missing"
+			ONLY=$missing boot_hosts $HOSTS
+		else
+			boot_hosts $HOSTS
+		fi
+		# A boot whose host checks failed keeps none of its tests: which
+		# test hurt the host is not known.
+		if [ -z "$TAG" ] && ! tail -n +"$((mark + 1))" "$RESULTS/all" |
+			grep -qE '^FAIL kvm:(host-|vm-)'; then
+			for t in $(cat "$INITRAMFS/list"); do
+				case " $replay " in *" $t "*) continue ;; esac
+				tk=$tdir/$(test_key "$t")
+				tail -n +"$((mark + 1))" "$RESULTS/all" | grep " kvm:$t:" >"$tk.tmp"
+				if [ -s "$tk.tmp" ] && ! grep -q '^FAIL ' "$tk.tmp"; then
+					{ date -u '+%Y-%m-%d %H:%M UTC'; cat "$tk.tmp"; } >"$tk"
+				fi
+				rm -f "$tk.tmp"
+			done
+		fi
+		if [ -z "$TAG" ]; then
+			for t in $replay; do
+				tk=$tdir/$(test_key "$t")
+				when=$(head -1 "$tk")
+				tail -n +2 "$tk" | while read -r v n r; do
+					result "$v" "$n" "${r:+$r; }unchanged since $when"
+				done
+			done >/dev/null
+		fi
 		if [ -z "$TAG" ] && ! tail -n +"$((mark + 1))" "$RESULTS/all" | grep -q '^FAIL '; then
 			{
 				echo "$key"
