@@ -7,7 +7,8 @@
  * (its text with the numbers left out) more than LOG_SAME_MAX times within
  * LOG_WINDOW_US fails, and so does every test if /dev/kmsg cannot be read:
  * a guest must not be able to flood the host's log.
- * Ends with a sentinel line and powers off.
+ * A test /tests/skips names is not run: it is a skip with the reason given
+ * there.  Ends with a sentinel line and powers off.
  *
  * Kernel command line: kvmtest.host=<name> (label), kvmtest.timeout=<s>,
  * kvmtest.flavors=<pr,hv>, kvmtest.only=<test>[,<test>...] (run only these),
@@ -285,6 +286,67 @@ static int in_only(const char *test)
 }
 
 /*
+ * /tests/args (kselftests/vm-args): "<test> <host or *> <arg>..." lines,
+ * the arguments the VM runs @prog with on this host.  Appends them to
+ * @argv[@argc...] (at most up to @max) and returns the new count.
+ */
+static int host_args(const char *prog, char **argv, int argc, int max)
+{
+	static char line[512];
+	size_t n = strlen(prog);
+	FILE *f = fopen("/tests/args", "r");
+	char *h, *a, *save;
+
+	if (!f)
+		return argc;
+	while (fgets(line, sizeof(line), f)) {
+		if (line[0] == '#' || strncmp(line, prog, n) || line[n] != ' ')
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		h = strtok_r(line + n + 1, " ", &save);
+		if (!h || (strcmp(h, "*") && strcmp(h, host)))
+			continue;
+		while (argc < max && (a = strtok_r(NULL, " ", &save)))
+			argv[argc++] = a;
+		break;
+	}
+	fclose(f);
+	return argc;
+}
+
+/*
+ * Whether /tests/skips (kselftests/vm-skips: "<test> <reason>" and
+ * "<test>:<flavor> <reason>" lines) says the VM does not run @prog for
+ * @flavor; its reason, marked as the harness's, in @why.
+ */
+static int harness_skip(const char *prog, const char *flavor, char *why,
+			size_t len)
+{
+	char line[512], *r;
+	size_t n = strlen(prog), fl = strlen(flavor);
+	FILE *f = fopen("/tests/skips", "r");
+	int found = 0;
+
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f)) {
+		if (line[0] == '#' || strncmp(line, prog, n))
+			continue;
+		/* "<test> <reason>" or "<test>:<flavor> <reason>" */
+		r = line + n;
+		if (*r == ':' && !strncmp(r + 1, flavor, fl) && r[1 + fl] == ' ')
+			r += 1 + fl;
+		if (*r != ' ')
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		snprintf(why, len, "harness: %s", r + 1);
+		found = 1;
+	}
+	fclose(f);
+	return found;
+}
+
+/*
  * Run one test; returns 0 pass, 4 skip, 1 fail, 2 timeout.  The test's
  * output goes through a pipe so that it can be indented.
  */
@@ -321,6 +383,8 @@ static int run_one(const char *prog, const char *flavor, char *skip,
 				e = sep + 1;
 			}
 		}
+		/* /tests/args: this host's arguments for the test */
+		argc = host_args(prog, argv, argc, 15);
 		/* kvmtest.args= goes to the one test kvmtest.only= names */
 		while (only[0] && !strchr(only, ',') && *a && argc < 30) {
 			argv[argc++] = a;
@@ -441,6 +505,11 @@ int main(void)
 			const struct log_text *flood;
 
 			printf("# kvmtest: start %s:%s@%s\n", tests[i], flv[j], host);
+			if (harness_skip(tests[i], flv[j], skip, sizeof(skip))) {
+				printf("ok %d kvm:%s:%s@%s # SKIP %s\n", ++n,
+				       tests[i], flv[j], host, skip);
+				continue;
+			}
 			kmsg_mark();
 			r = run_one(tests[i], flv[j], skip, sizeof(skip), &secs);
 			flood = kmsg_flood();

@@ -8,11 +8,13 @@
 #              POWER7/8 entry path (book3s_hv_rmhandlers.S)
 #   p10-hash   powernv10 (ISA 3.1), hash MMU: KVM-PR, KVM-HV hash guests
 #   p10-radix  powernv10, radix MMU: KVM-HV radix guests
+#   hash2      powernv9, hash MMU, two CPUs: tests that need a second CPU
+#              (a vCPU and a VMM thread at once: dirty logging)
 #
 #   run-vm.sh all            build the initramfs, boot both hosts, record results
 #   run-vm.sh initramfs      only build the initramfs
 #
-# Environment: HOSTS="hash radix p8 p10-hash p10-radix", ONLY=<test>[,<test>...], TEST_TIMEOUT=<s per test>,
+# Environment: HOSTS="hash radix p8 p10-hash p10-radix hash2", ONLY=<test>[,<test>...], TEST_TIMEOUT=<s per test>,
 # ARGS=<a,b,...> (arguments of the ONLY test), VMLINUX=, SELFTESTS=,
 # TAG= (result name suffix), BUILD=, FUZZ_ITEMS= (items per cell of
 # powerpc/fuzz_test on hash and radix, 100000), FUZZ_ITEMS_OTHER= (on the
@@ -26,7 +28,7 @@ LOGS=$BUILD/logs
 VMLINUX=${VMLINUX:-$BUILD/out/ppc64le/vmlinux}
 SELFTESTS=${SELFTESTS:-$BUILD/selftests}
 INITRAMFS=${INITRAMFS:-$BUILD/initramfs}
-HOSTS=${HOSTS:-hash radix p8 p10-hash p10-radix}
+HOSTS=${HOSTS:-hash radix p8 p10-hash p10-radix hash2}
 TEST_TIMEOUT=${TEST_TIMEOUT:-90}
 FUZZ_ITEMS=${FUZZ_ITEMS:-100000}
 FUZZ_ITEMS_OTHER=${FUZZ_ITEMS_OTHER:-100000}
@@ -62,6 +64,8 @@ build_initramfs() {
 		echo "dir /tests 0755 0 0"
 		echo "file /init $d/init 0755 0 0"
 		echo "file /tests/list $d/list 0644 0 0"
+		echo "file /tests/skips $TOP/kselftests/vm-skips 0644 0 0"
+		echo "file /tests/args $TOP/kselftests/vm-args 0644 0 0"
 	} >"$spec"
 	: >"$d/list"
 	for t in $(cat "$SELFTESTS/.tests"); do
@@ -79,16 +83,17 @@ build_initramfs() {
 
 # boot HOSTNAME: boot one host kernel, run the tests, parse the console.
 boot() {
-	local hname=$1 machine append log limit t0 pid ntests nfl flavors status
+	local hname=$1 machine append log limit t0 pid ntests nfl flavors status smp=1
 	log=$LOGS/vm-$hname${TAG:+-$TAG}.log
 	mkdir -p "$LOGS"
 	case "$hname" in
 	hash) machine=powernv9 append="disable_radix" ;;
+	hash2) machine=powernv9 append="disable_radix" smp=2 ;;
 	radix) machine=powernv9 append="" ;;
 	p8) machine=powernv8 append="" ;;
 	p10-hash) machine=powernv10 append="disable_radix" ;;
 	p10-radix) machine=powernv10 append="" ;;
-	*) die "unknown host $hname (hash, radix, p8, p10-hash or p10-radix)" ;;
+	*) die "unknown host $hname (hash, hash2, radix, p8, p10-hash or p10-radix)" ;;
 	esac
 	flavors=${FLAVORS:-pr,hv}
 	nfl=$(echo "$flavors" | tr ',' '\n' | wc -l)
@@ -111,7 +116,7 @@ boot() {
 	append="console=hvc0 $append kvmtest.host=$hname kvmtest.timeout=$TEST_TIMEOUT kvmtest.flavors=$flavors${ONLY:+ kvmtest.only=$ONLY}${ARGS:+ kvmtest.args=$ARGS}${fuzz:+ $fuzz}"
 	echo "  [$hname] booting $machine: $append (limit ${limit}s, console: $log)"
 	t0=$(date +%s)
-	"$QEMU" -M "$machine" -m 2G -smp 1 -display none -monitor none \
+	"$QEMU" -M "$machine" -m 2G -smp "$smp" -display none -monitor none \
 		-serial stdio -no-reboot -kernel "$VMLINUX" \
 		-initrd "$INITRAMFS/initramfs.cpio" -append "$append" \
 		</dev/null >"$log" 2>&1 &
@@ -273,7 +278,8 @@ main() {
 	local key bkey cache=$BUILD/state/vm-cache tdir=$BUILD/state/vm-tests
 	local mark t tk missing="" replay="" when
 	bkey=$({
-		cat "$VMLINUX" "$TOP/kselftests/init.c" "$0" "$TOP/kselftests/known-splats"
+		cat "$VMLINUX" "$TOP/kselftests/init.c" "$0" "$TOP/kselftests/known-splats" \
+			"$TOP/kselftests/vm-skips" "$TOP/kselftests/vm-args"
 		echo "$HOSTS|$FLAVORS|$ONLY|$ARGS|$TEST_TIMEOUT|$FUZZ_ITEMS|$FUZZ_ITEMS_OTHER"
 		"$QEMU" --version | head -1
 	} | sha256sum | cut -c1-32)

@@ -500,7 +500,7 @@ inputs_key() {
 		series_hash
 		cat "$TOP"/config-fragments/* "$TOP"/scripts/harness.sh \
 			"$TOP"/kselftests/run-vm.sh "$TOP"/kselftests/init.c "$TOP"/kselftests/known-splats \
-			"$TOP"/kselftests/test-power 2>/dev/null
+			"$TOP"/kselftests/test-power "$TOP"/kselftests/vm-args "$TOP"/kselftests/vm-skips 2>/dev/null
 		for c in powerpc64le-linux-gnu-gcc powerpc64-linux-gnu-gcc powerpc-linux-gnu-gcc qemu-system-ppc64; do
 			"$c" --version 2>/dev/null | head -1
 		done
@@ -1078,7 +1078,8 @@ do_test_power() {
 				kernel_key ppc64le "$commit"
 				echo "$test|$host|$fl|${expect:-fix}"
 				cat "$SELFTESTS_OUT/$test" "$TOP/kselftests/run-vm.sh" "$TOP/kselftests/init.c" \
-					"$TOP/kselftests/known-splats" 2>/dev/null
+					"$TOP/kselftests/known-splats" "$TOP/kselftests/vm-args" \
+					"$TOP/kselftests/vm-skips" 2>/dev/null
 				qemu-system-ppc64 --version 2>/dev/null | head -1
 				declare -f do_test_power power_run power_group power_boot power_verdict
 			} | sha256sum | cut -c1-32)
