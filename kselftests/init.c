@@ -315,15 +315,16 @@ static int host_args(const char *prog, char **argv, int argc, int max)
 }
 
 /*
- * Whether /tests/skips (kselftests/vm-skips: "<test> <reason>" and
- * "<test>:<flavor> <reason>" lines) says the VM does not run @prog for
- * @flavor; its reason, marked as the harness's, in @why.
+ * Whether /tests/skips (kselftests/vm-skips: "<test> <reason>",
+ * "<test>:<flavor> <reason>" and "<test>:<flavor>@<host> <reason>" lines)
+ * says the VM does not run @prog for @flavor on this host; its reason,
+ * marked as the harness's, in @why.
  */
 static int harness_skip(const char *prog, const char *flavor, char *why,
 			size_t len)
 {
 	char line[512], *r;
-	size_t n = strlen(prog), fl = strlen(flavor);
+	size_t n = strlen(prog), fl = strlen(flavor), hl = strlen(host);
 	FILE *f = fopen("/tests/skips", "r");
 	int found = 0;
 
@@ -332,10 +333,13 @@ static int harness_skip(const char *prog, const char *flavor, char *why,
 	while (!found && fgets(line, sizeof(line), f)) {
 		if (line[0] == '#' || strncmp(line, prog, n))
 			continue;
-		/* "<test> <reason>" or "<test>:<flavor> <reason>" */
+		/* "<test>[:<flavor>[@<host>]] <reason>" */
 		r = line + n;
-		if (*r == ':' && !strncmp(r + 1, flavor, fl) && r[1 + fl] == ' ')
+		if (*r == ':' && !strncmp(r + 1, flavor, fl) &&
+		    (r[1 + fl] == ' ' || r[1 + fl] == '@'))
 			r += 1 + fl;
+		if (*r == '@' && !strncmp(r + 1, host, hl) && r[1 + hl] == ' ')
+			r += 1 + hl;
 		if (*r != ' ')
 			continue;
 		line[strcspn(line, "\n")] = '\0';

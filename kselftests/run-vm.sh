@@ -8,13 +8,16 @@
 #              POWER7/8 entry path (book3s_hv_rmhandlers.S)
 #   p10-hash   powernv10 (ISA 3.1), hash MMU: KVM-PR, KVM-HV hash guests
 #   p10-radix  powernv10, radix MMU: KVM-HV radix guests
-#   hash2      powernv9, hash MMU, two CPUs: tests that need a second CPU
-#              (a vCPU and a VMM thread at once: dirty logging)
+#   hash2      powernv9, hash MMU, two CPUs: for a test that needs a vCPU
+#              and a VMM thread running at once (dirty logging), by name
+#              (HOSTS=hash2, test-power lines).  Not booted by default: with
+#              every test, KVM-PR's memslot_modification_stress_test hung
+#              it once (console silent 150 s; it passed in two other runs)
 #
 #   run-vm.sh all            build the initramfs, boot both hosts, record results
 #   run-vm.sh initramfs      only build the initramfs
 #
-# Environment: HOSTS="hash radix p8 p10-hash p10-radix hash2", ONLY=<test>[,<test>...], TEST_TIMEOUT=<s per test>,
+# Environment: HOSTS="hash radix p8 p10-hash p10-radix" (or hash2), ONLY=<test>[,<test>...], TEST_TIMEOUT=<s per test>,
 # ARGS=<a,b,...> (arguments of the ONLY test), VMLINUX=, SELFTESTS=,
 # TAG= (result name suffix), BUILD=, FUZZ_ITEMS= (items per cell of
 # powerpc/fuzz_test on hash and radix, 100000), FUZZ_ITEMS_OTHER= (on the
@@ -28,7 +31,7 @@ LOGS=$BUILD/logs
 VMLINUX=${VMLINUX:-$BUILD/out/ppc64le/vmlinux}
 SELFTESTS=${SELFTESTS:-$BUILD/selftests}
 INITRAMFS=${INITRAMFS:-$BUILD/initramfs}
-HOSTS=${HOSTS:-hash radix p8 p10-hash p10-radix hash2}
+HOSTS=${HOSTS:-hash radix p8 p10-hash p10-radix}
 TEST_TIMEOUT=${TEST_TIMEOUT:-90}
 FUZZ_ITEMS=${FUZZ_ITEMS:-100000}
 FUZZ_ITEMS_OTHER=${FUZZ_ITEMS_OTHER:-100000}
