@@ -12,7 +12,12 @@
 #              and a VMM thread running at once (dirty logging), by name
 #              (HOSTS=hash2, test-power lines).  Not booted by default: with
 #              every test, KVM-PR's memslot_modification_stress_test hung
-#              it once (console silent 150 s; it passed in two other runs)
+#              it once (console silent 150 s; it passed in two other runs).
+#              Single-threaded TCG: QEMU 7.2's multi-threaded TCG lets a
+#              CPU go on using a translation after another CPU's broadcast
+#              tlbie and ptesync (fixed in QEMU in 2024, "target/ppc: Fix
+#              broadcast tlbie synchronisation"), so a guest store can land
+#              after KVM-PR has write-protected the page and be missed.
 #
 #   run-vm.sh all            build the initramfs, boot both hosts, record results
 #   run-vm.sh initramfs      only build the initramfs
@@ -86,12 +91,12 @@ build_initramfs() {
 
 # boot HOSTNAME: boot one host kernel, run the tests, parse the console.
 boot() {
-	local hname=$1 machine append log limit t0 pid ntests nfl flavors status smp=1
+	local hname=$1 machine append log limit t0 pid ntests nfl flavors status smp=1 tcg=multi
 	log=$LOGS/vm-$hname${TAG:+-$TAG}.log
 	mkdir -p "$LOGS"
 	case "$hname" in
 	hash) machine=powernv9 append="disable_radix" ;;
-	hash2) machine=powernv9 append="disable_radix" smp=2 ;;
+	hash2) machine=powernv9 append="disable_radix" smp=2 tcg=single ;;
 	radix) machine=powernv9 append="" ;;
 	p8) machine=powernv8 append="" ;;
 	p10-hash) machine=powernv10 append="disable_radix" ;;
@@ -119,7 +124,8 @@ boot() {
 	append="console=hvc0 $append kvmtest.host=$hname kvmtest.timeout=$TEST_TIMEOUT kvmtest.flavors=$flavors${ONLY:+ kvmtest.only=$ONLY}${ARGS:+ kvmtest.args=$ARGS}${fuzz:+ $fuzz}"
 	echo "  [$hname] booting $machine: $append (limit ${limit}s, console: $log)"
 	t0=$(date +%s)
-	"$QEMU" -M "$machine" -m 2G -smp "$smp" -display none -monitor none \
+	"$QEMU" -M "$machine" -accel tcg,thread="$tcg" -m 2G -smp "$smp" \
+		-display none -monitor none \
 		-serial stdio -no-reboot -kernel "$VMLINUX" \
 		-initrd "$INITRAMFS/initramfs.cpio" -append "$append" \
 		</dev/null >"$log" 2>&1 &
